@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
-      libcmocka-dev zlib1g-dev libzstd-dev zstd gdb"
+      libcmocka-dev zlib1g-dev libzstd-dev zstd gdb python3"
 bench="crash python3-drgn hyperfine time"
 
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs $bench"
