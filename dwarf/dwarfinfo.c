@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file dwarfinfo.c  Type facts and source lines of a vmlinux, loaded on the
+ * first question: BTF (.BTF, ~2 MB, parsed in a few ms) answers enumerators,
+ * sizes and member offsets; DWARF (libdw) is the fallback and the only
+ * source of line numbers.
+ *
+ * Why BTF first: libdw inflates every SHF_COMPRESSED debug section when the
+ * Dwarf handle is created (dwarf_begin_elf, elfutils 0.188), ~330 ms for the
+ * 6.12 corpus vmlinux with zlib-compressed DWARF 5 and no .debug_names --
+ * more than the whole budget of a cold `vmregion addr`.
+ *
+ * The DWARF searches scan the top-level DIEs of each unit, starting with the
+ * unit of the previous hit (related types tend to share headers and CUs),
+ * and cache every answer.
+ */
+#include "dwarf/vmlinux-priv.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "dwarf/btf.h"
+
+#define DW_MAX_DEPTH 32
+#define DW_MAX_CACHE 4096
+
+enum cache_kind { C_ENUMERATOR, C_SIZE, C_MEMBER };
+
+struct cache_ent {
+	enum cache_kind kind;
+	char *key; /* name, or "type\0member" for members */
+	size_t keylen;
+	bool found;
+	int64_t value;
+};
+
+struct vmr_dwinfo {
+	Dwarf *dbg;
+	struct vmr_error *open_err; /* sticky: why DWARF is unusable */
+	Dwarf_Off *cus;             /* offsets of every unit DIE */
+	size_t ncus;
+	size_t last_hit;            /* index in cus of the previous hit */
+	struct cache_ent *cache;
+	size_t ncache, capcache;
+};
+
+void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v)
+{
+	struct vmr_dwinfo *dw = v->dw;
+	if (!dw)
+		return;
+	if (dw->dbg)
+		dwarf_end(dw->dbg);
+	vmr_error_free(dw->open_err);
+	for (size_t i = 0; i < dw->ncache; i++)
+		free(dw->cache[i].key);
+	free(dw->cache);
+	free(dw->cus);
+	free(dw);
+	v->dw = NULL;
+}
+
+/** Copy of a sticky error, so that every caller gets its own. */
+static struct vmr_error *copy_err(const struct vmr_error *e)
+{
+	return vmr_error_new(vmr_error_code(e), "%s", vmr_error_message(e));
+}
+
+/** Create the Dwarf handle and list the units, once. */
+static struct vmr_error *dwarf_load(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
+{
+	if (!v->dw) {
+		v->dw = calloc(1, sizeof(*v->dw));
+		if (!v->dw)
+			return &vmr_enomem;
+		struct vmr_dwinfo *dw = v->dw;
+		dw->dbg = dwarf_begin_elf(v->elf, DWARF_C_READ, NULL);
+		if (!dw->dbg) {
+			dw->open_err = vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no usable DWARF: %s",
+						     v->path, dwarf_errmsg(-1));
+		} else {
+			size_t cap = 0;
+			Dwarf_CU *cu = NULL;
+			Dwarf_Die cudie;
+			uint8_t unit_type;
+			while (!dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie,
+						NULL)) {
+				if (dw->ncus == cap) {
+					cap = cap ? 2 * cap : 1024;
+					Dwarf_Off *n = realloc(dw->cus, cap * sizeof(*n));
+					if (!n)
+						return &vmr_enomem;
+					dw->cus = n;
+				}
+				dw->cus[dw->ncus++] = dwarf_dieoffset(&cudie);
+				if (dw->ncus > (1u << 22))
+					break;
+			}
+		}
+	}
+	if (v->dw->open_err)
+		return copy_err(v->dw->open_err);
+	*out = v->dw;
+	return NULL;
+}
+
+static struct cache_ent *cache_find(struct vmr_dwinfo *dw, enum cache_kind kind,
+				    const char *key, size_t keylen)
+{
+	for (size_t i = 0; i < dw->ncache; i++)
+		if (dw->cache[i].kind == kind && dw->cache[i].keylen == keylen &&
+		    !memcmp(dw->cache[i].key, key, keylen))
+			return &dw->cache[i];
+	return NULL;
+}
+
+static void cache_put(struct vmr_dwinfo *dw, enum cache_kind kind, const char *key,
+		      size_t keylen, bool found, int64_t value)
+{
+	if (dw->ncache >= DW_MAX_CACHE)
+		return;
+	if (dw->ncache == dw->capcache) {
+		size_t cap = dw->capcache ? 2 * dw->capcache : 32;
+		struct cache_ent *n = realloc(dw->cache, cap * sizeof(*n));
+		if (!n)
+			return; /* a cache miss is only slower */
+		dw->cache = n;
+		dw->capcache = cap;
+	}
+	char *k = malloc(keylen);
+	if (!k)
+		return;
+	memcpy(k, key, keylen);
+	dw->cache[dw->ncache++] = (struct cache_ent){ kind, k, keylen, found, value };
+}
+
+/** Callback of scan_units(): true when @p die (a top-level DIE) answers. */
+typedef bool (*die_fn)(Dwarf_Die *die, const void *arg, int64_t *result);
+
+/**
+ * Call @p fn on the top-level DIEs of every unit, starting at the unit of
+ * the previous hit.  @return true with fn's result on the first hit.
+ */
+static bool scan_units(struct vmr_dwinfo *dw, die_fn fn, const void *arg,
+		       int64_t *result)
+{
+	for (size_t k = 0; k < dw->ncus; k++) {
+		size_t i = (dw->last_hit + k) % dw->ncus;
+		Dwarf_Die cudie, die;
+		if (!dwarf_offdie(dw->dbg, dw->cus[i], &cudie) || dwarf_child(&cudie, &die))
+			continue;
+		do {
+			if (fn(&die, arg, result)) {
+				dw->last_hit = i;
+				return true;
+			}
+		} while (dwarf_siblingof(&die, &die) == 0);
+	}
+	return false;
+}
+
+/** DW_AT_name, following DW_AT_abstract_origin / DW_AT_specification. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+}
+
+static bool name_is(Dwarf_Die *die, const char *name)
+{
+	const char *n = dwarf_diename(die);
+	return n && !strcmp(n, name);
+}
+
+static bool enumerator_fn(Dwarf_Die *die, const void *arg, int64_t *result)
+{
+	if (dwarf_tag(die) != DW_TAG_enumeration_type)
+		return false;
+	Dwarf_Die child;
+	if (dwarf_child(die, &child))
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_enumerator || !name_is(&child, arg))
+			continue;
+		Dwarf_Attribute attr;
+		Dwarf_Sword s;
+		Dwarf_Word u;
+		if (!dwarf_attr(&child, DW_AT_const_value, &attr))
+			return false;
+		/* Signed forms say so; data1..data8 follow the enum's type, but
+		 * kernel enum constants that matter here are small. */
+		if (dwarf_whatform(&attr) == DW_FORM_sdata ||
+		    dwarf_whatform(&attr) == DW_FORM_implicit_const) {
+			if (dwarf_formsdata(&attr, &s))
+				return false;
+			*result = s;
+		} else {
+			if (dwarf_formudata(&attr, &u))
+				return false;
+			*result = (int64_t)u;
+		}
+		return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/** A complete struct/union definition named @p name; @p result = its offset. */
+static bool aggregate_fn(Dwarf_Die *die, const void *arg, int64_t *result)
+{
+	int tag = dwarf_tag(die);
+	if ((tag != DW_TAG_structure_type && tag != DW_TAG_union_type) ||
+	    dwarf_hasattr(die, DW_AT_declaration) || !name_is(die, arg))
+		return false;
+	*result = (int64_t)dwarf_dieoffset(die);
+	return true;
+}
+
+/** Any other named type (typedef, base type, enum) called @p name. */
+static bool other_type_fn(Dwarf_Die *die, const void *arg, int64_t *result)
+{
+	int tag = dwarf_tag(die);
+	if ((tag != DW_TAG_typedef && tag != DW_TAG_base_type &&
+	     tag != DW_TAG_enumeration_type) ||
+	    dwarf_hasattr(die, DW_AT_declaration) || !name_is(die, arg))
+		return false;
+	*result = (int64_t)dwarf_dieoffset(die);
+	return true;
+}
+
+/** Offset of the DIE of type @p name (struct/union first). */
+static bool dwarf_find_type(struct vmr_dwinfo *dw, const char *name, Dwarf_Die *out)
+{
+	size_t keylen = strlen(name) + 1;
+	struct cache_ent *c = cache_find(dw, C_SIZE, name, keylen);
+	int64_t off;
+	if (c) {
+		if (!c->found)
+			return false;
+		off = c->value;
+	} else {
+		const char *bare = name;
+		if (!strncmp(bare, "struct ", 7))
+			bare += 7;
+		else if (!strncmp(bare, "union ", 6))
+			bare += 6;
+		bool found = scan_units(dw, aggregate_fn, bare, &off) ||
+			     (bare == name && scan_units(dw, other_type_fn, bare, &off));
+		cache_put(dw, C_SIZE, name, keylen, found, off);
+		if (!found)
+			return false;
+	}
+	return dwarf_offdie(dw->dbg, (Dwarf_Off)off, out) != NULL;
+}
+
+/** Find member @p name[0..len) in struct/union @p agg (anonymous ones too). */
+static bool dwarf_find_member(Dwarf_Die *agg, const char *name, size_t len,
+			      uint64_t *off, Dwarf_Die *mtype, int depth)
+{
+	Dwarf_Die child, tdie;
+	Dwarf_Attribute attr;
+	if (depth > DW_MAX_DEPTH || dwarf_child(agg, &child))
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		uint64_t moff = 0;
+		Dwarf_Word w;
+		if (dwarf_attr(&child, DW_AT_data_member_location, &attr)) {
+			if (dwarf_formudata(&attr, &w))
+				continue; /* a location expression: not in C */
+			moff = w;
+		} else if (dwarf_attr(&child, DW_AT_data_bit_offset, &attr) &&
+			   !dwarf_formudata(&attr, &w)) {
+			moff = w / 8;
+		}
+		const char *mn = dwarf_diename(&child);
+		bool has_type = dwarf_attr(&child, DW_AT_type, &attr) &&
+				dwarf_formref_die(&attr, &tdie) &&
+				dwarf_peel_type(&tdie, &tdie) == 0;
+		if (mn) {
+			if (strncmp(mn, name, len) || mn[len])
+				continue;
+			*off = moff;
+			if (has_type)
+				*mtype = tdie;
+			else
+				memset(mtype, 0, sizeof(*mtype));
+			return true;
+		}
+		if (has_type && dwarf_find_member(&tdie, name, len, off, mtype, depth + 1)) {
+			*off += moff;
+			return true;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+static struct vmr_error *dwarf_member_offset(struct vmr_vmlinux *v, const char *type,
+					     const char *member, uint64_t *off)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_load(v, &dw);
+	if (err)
+		return err;
+	Dwarf_Die die;
+	if (!dwarf_find_type(dw, type, &die) || dwarf_peel_type(&die, &die))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: DWARF: no type %s", v->path, type);
+	uint64_t total = 0;
+	const char *p = member;
+	for (int d = 0; d < DW_MAX_DEPTH; d++) {
+		size_t len = strcspn(p, ".");
+		uint64_t moff;
+		Dwarf_Die mtype;
+		if (!len || !dwarf_find_member(&die, p, len, &moff, &mtype, 0))
+			break;
+		total += moff;
+		if (!p[len]) {
+			*off = total;
+			return NULL;
+		}
+		die = mtype;
+		p += len + 1;
+	}
+	return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: DWARF: no member %s in %s", v->path,
+			     member, type);
+}
+
+static struct vmr_error *dwarf_type_size(struct vmr_vmlinux *v, const char *name,
+					 uint64_t *size)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_load(v, &dw);
+	if (err)
+		return err;
+	Dwarf_Die die;
+	Dwarf_Word sz;
+	if (!dwarf_find_type(dw, name, &die) || dwarf_aggregate_size(&die, &sz))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: DWARF: no type %s", v->path, name);
+	*size = sz;
+	return NULL;
+}
+
+static struct vmr_error *dwarf_enumerator(struct vmr_vmlinux *v, const char *name,
+					  int64_t *value)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_load(v, &dw);
+	if (err)
+		return err;
+	size_t keylen = strlen(name) + 1;
+	struct cache_ent *c = cache_find(dw, C_ENUMERATOR, name, keylen);
+	bool found;
+	int64_t val = 0;
+	if (c) {
+		found = c->found;
+		val = c->value;
+	} else {
+		found = scan_units(dw, enumerator_fn, name, &val);
+		cache_put(dw, C_ENUMERATOR, name, keylen, found, val);
+	}
+	if (!found)
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: DWARF: no enumerator %s",
+				     v->path, name);
+	*value = val;
+	return NULL;
+}
+
+/** Parse .BTF once; @return false (and no error) if the file has none. */
+static struct vmr_error *btf_get(struct vmr_vmlinux *v, struct vmr_btf **out)
+{
+	*out = NULL;
+	if (!v->btf_tried) {
+		v->btf_tried = true;
+		const void *data;
+		uint64_t size;
+		struct vmr_error *err = vmr_vmlinux_section(v, ".BTF", NULL, &size, &data);
+		if (err) {
+			vmr_error_free(err);
+			return NULL;
+		}
+		if (!data)
+			return NULL;
+		err = vmr_btf_load(data, size, false, &v->btf);
+		if (err)
+			return vmr_error_prefix(err, "%s", v->path);
+	}
+	*out = v->btf;
+	return NULL;
+}
+
+/**
+ * Ask BTF (unless DWARF is forced); on VMR_ERR_NOT_FOUND or no BTF, ask
+ * DWARF (unless BTF is forced).  @p btf_call / @p dw_call are the two askers.
+ */
+#define TYPE_QUERY(v, btf_call, dw_call)                                        \
+	do {                                                                    \
+		struct vmr_error *err_ = NULL;                                  \
+		if ((v)->type_source != VMR_TYPES_DWARF) {                      \
+			struct vmr_btf *b;                                      \
+			err_ = btf_get((v), &b);                                \
+			if (!err_ && b) {                                       \
+				err_ = (btf_call);                              \
+				if (!err_ || vmr_error_code(err_) != VMR_ERR_NOT_FOUND || \
+				    (v)->type_source == VMR_TYPES_BTF)          \
+					return err_ ? vmr_error_prefix(err_, "%s", \
+								       (v)->path) \
+						    : NULL;                     \
+			} else if (err_ || (v)->type_source == VMR_TYPES_BTF) { \
+				return err_ ? err_ : vmr_error_new(VMR_ERR_NOT_FOUND, \
+						"%s: no .BTF section", (v)->path); \
+			}                                                       \
+		}                                                               \
+		vmr_error_free(err_);                                           \
+		return (dw_call);                                               \
+	} while (0)
+
+struct vmr_error *vmr_vmlinux_enumerator(struct vmr_vmlinux *v, const char *name,
+					 int64_t *value)
+{
+	TYPE_QUERY(v, vmr_btf_enumerator(b, name, value),
+		   dwarf_enumerator(v, name, value));
+}
+
+struct vmr_error *vmr_vmlinux_type_size(struct vmr_vmlinux *v, const char *name,
+					uint64_t *size)
+{
+	TYPE_QUERY(v, vmr_btf_type_size(b, name, size), dwarf_type_size(v, name, size));
+}
+
+struct vmr_error *vmr_vmlinux_member_offset(struct vmr_vmlinux *v, const char *type,
+					    const char *member, uint64_t *off)
+{
+	TYPE_QUERY(v, vmr_btf_member_offset(b, type, member, off),
+		   dwarf_member_offset(v, type, member, off));
+}
+
+static const char *call_file(Dwarf_Files *files, size_t nfiles, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word idx;
+	if (!files || !dwarf_attr(die, DW_AT_call_file, &attr) || dwarf_formudata(&attr, &idx) ||
+	    idx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
+					  struct vmr_source_line *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_load(v, &dw);
+	if (err)
+		return err;
+	Dwarf_Die cudie;
+	Dwarf_Line *line;
+	if (!dwarf_addrdie(dw->dbg, addr, &cudie) || !(line = dwarf_getsrc_die(&cudie, addr)))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
+				     v->path, (unsigned long long)addr);
+	out->file = dwarf_linesrc(line, NULL, NULL);
+	dwarf_lineno(line, &out->line);
+	dwarf_linecol(line, &out->column);
+
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	if (dwarf_getsrcfiles(&cudie, &files, &nfiles))
+		files = NULL;
+	Dwarf_Die *scopes = NULL;
+	int n = dwarf_getscopes(&cudie, addr, &scopes);
+	Dwarf_Die *inl = NULL; /* the inlined_subroutine met last */
+	bool first = true;
+	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		const char *fn = die_name(&scopes[i]);
+		if (first) {
+			out->function = fn;
+			first = false;
+		} else if (inl && out->n_inlined < VMR_MAX_INLINE) {
+			struct vmr_inline_frame *f = &out->inlined[out->n_inlined++];
+			Dwarf_Attribute attr;
+			Dwarf_Word w = 0;
+			f->function = fn;
+			f->file = call_file(files, nfiles, inl);
+			if (dwarf_attr(inl, DW_AT_call_line, &attr))
+				dwarf_formudata(&attr, &w);
+			f->line = w > INT32_MAX ? 0 : (int)w;
+		}
+		inl = tag == DW_TAG_inlined_subroutine ? &scopes[i] : NULL;
+		if (tag == DW_TAG_subprogram)
+			break;
+	}
+	free(scopes);
+	return NULL;
+}

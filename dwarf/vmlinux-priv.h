@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/** @file vmlinux-priv.h  The vmlinux handle, shared by vmlinux.c and dwarfinfo.c. */
+#ifndef VMR_DWARF_VMLINUX_PRIV_H
+#define VMR_DWARF_VMLINUX_PRIV_H
+
+#include <libelf.h>
+
+#include "dwarf/vmlinux.h"
+
+struct vmr_btf;
+struct vmr_dwinfo;
+
+/** One indexed ELF symbol; the name points into the mapped .strtab. */
+struct vmr_vsym {
+	const char *name;
+	uint64_t addr;
+	uint64_t size;   /**< st_size */
+	uint32_t hash;   /**< of the name */
+	char type;       /**< nm-style letter */
+	uint8_t rank;    /**< name-lookup preference: 0 global, 1 weak, 2 local */
+	uint8_t order;   /**< kallsyms tie-break key at equal addresses */
+};
+
+struct vmr_vmlinux {
+	char *path;
+	int fd;
+	uint64_t file_size;
+	Elf *elf;
+	char build_id[129];
+	bool has_build_id;
+
+	struct vmr_vsym *syms; /**< every indexed symbol, .symtab order */
+	size_t nsyms;
+	uint32_t *by_addr;     /**< indices of symbolizable syms, kallsyms order */
+	size_t naddr;
+	uint32_t *hash;        /**< open addressing, UINT32_MAX = empty */
+	size_t hash_mask;
+
+	enum vmr_type_source type_source;
+	struct vmr_btf *btf;
+	bool btf_tried;        /**< .BTF was looked for (btf may still be NULL) */
+	struct vmr_dwinfo *dw; /**< DWARF state, dwarfinfo.c */
+};
+
+/** Free the DWARF state of @p v (dwarfinfo.c). */
+void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v);
+
+#endif
