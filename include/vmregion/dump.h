@@ -70,6 +70,8 @@ struct vmr_dump_info {
 	uint64_t max_paddr;       /**< one past the highest physical address described */
 	bool has_phys_base_header;/**< kdump sub-header phys_base is present */
 	uint64_t phys_base_header;/**< kdump sub-header phys_base (untrusted for QEMU files) */
+	bool truncated;           /**< the file ends before data its headers describe;
+				       reads of the missing part fault */
 };
 
 /**

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file kdump.c  kdump-compressed (diskdump) files: our own header checks and
+ * note parsing, page reads through libkdumpfile (x86_64-layout.md §4.4).
+ *
+ * Pages are read by machine physical address (KDUMP_MACHPHYSADDR), which on
+ * non-Xen dumps is the kernel physical address and needs no address
+ * translation: libkdumpfile's own Linux translation setup is never relied
+ * upon, so dumps without VMCOREINFO (QEMU's) open and read as well.
+ */
+#define _GNU_SOURCE
+#include "vmcore/dump-priv.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* struct disk_dump_header, x86_64 (makedumpfile diskdump_mod.h). */
+#define DH_SIGNATURE 0
+#define DH_VERSION 8
+#define DH_UTSNAME 12 /* struct new_utsname: sysname first */
+#define DH_STATUS 424
+#define DH_BLOCK_SIZE 428
+#define DH_SUB_HDR_SIZE 432
+#define DH_BITMAP_BLOCKS 436
+#define DH_MAX_MAPNR 440
+#define DH_NR_CPUS 460
+#define DH_SIZE 464
+
+/* struct kdump_sub_header, x86_64. */
+#define SH_PHYS_BASE 0
+#define SH_OFFSET_VMCOREINFO 32 /* v3+ */
+#define SH_SIZE_VMCOREINFO 40
+#define SH_OFFSET_NOTE 48       /* v4+ */
+#define SH_SIZE_NOTE 56
+#define SH_MAX_MAPNR_64 96      /* v6+ */
+#define SH_SIZE 104
+
+#define DUMP_DH_COMPRESSED_ZLIB 0x1
+#define DUMP_DH_COMPRESSED_LZO 0x2
+#define DUMP_DH_COMPRESSED_SNAPPY 0x4
+#define DUMP_DH_COMPRESSED_ZSTD 0x20
+
+/** Page sizes we accept (libkdumpfile allows the same range). */
+#define MIN_BLOCK_SIZE 4096
+#define MAX_BLOCK_SIZE (256 * 1024)
+
+static struct vmr_error *read_error(const struct vmr_dump *d, const char *what, int e)
+{
+	char buf[128];
+	return vmr_error_new(VMR_ERR_IO, "%s: reading %s: %s", d->path, what,
+			     e == EIO ? "file too short" : strerror_r(e, buf, sizeof(buf)));
+}
+
+static bool in_file(const struct vmr_dump *d, uint64_t off, uint64_t len)
+{
+	return off <= d->file_size && len <= d->file_size - off;
+}
+
+/** Read @p len bytes at @p off into a new buffer after checking the bounds. */
+static struct vmr_error *read_blob(struct vmr_dump *d, const char *what, uint64_t off,
+				   uint64_t len, uint64_t max, unsigned char **out)
+{
+	if (len > max)
+		return vmr_error_new(VMR_ERR_LIMIT, "%s: %s of %llu bytes (limit %llu)",
+				     d->path, what, (unsigned long long)len,
+				     (unsigned long long)max);
+	if (!in_file(d, off, len))
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: %s (0x%llx bytes at offset 0x%llx) goes past the end of the file (0x%llx bytes)",
+				     d->path, what, (unsigned long long)len,
+				     (unsigned long long)off, (unsigned long long)d->file_size);
+	unsigned char *buf = malloc(len + 1);
+	if (!buf)
+		return &vmr_enomem;
+	int e = vmr_pread_all(d->fd, buf, len, off);
+	if (e) {
+		free(buf);
+		return read_error(d, what, e);
+	}
+	buf[len] = 0;
+	*out = buf;
+	return NULL;
+}
+
+/** Count the RAM pages: set bits of the first bitmap below @p max_mapnr. */
+static struct vmr_error *count_ram(struct vmr_dump *d, uint64_t bitmap_off, uint64_t max_mapnr,
+				   uint64_t *pages)
+{
+	enum { CHUNK = 1 << 20 };
+	uint64_t bytes = (max_mapnr + 7) / 8;
+	unsigned char *buf = malloc(bytes < CHUNK ? (bytes ? bytes : 1) : CHUNK);
+	if (!buf)
+		return &vmr_enomem;
+	uint64_t count = 0;
+	for (uint64_t done = 0; done < bytes;) {
+		size_t n = bytes - done < CHUNK ? (size_t)(bytes - done) : CHUNK;
+		int e = vmr_pread_all(d->fd, buf, n, bitmap_off + done);
+		if (e) {
+			free(buf);
+			return read_error(d, "the page bitmap", e);
+		}
+		if (done + n == bytes && max_mapnr % 8)
+			buf[n - 1] &= (unsigned char)((1U << (max_mapnr % 8)) - 1);
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8) {
+			uint64_t w;
+			memcpy(&w, buf + i, 8);
+			count += (uint64_t)__builtin_popcountll(w);
+		}
+		for (; i < n; i++)
+			count += (uint64_t)__builtin_popcount(buf[i]);
+		done += n;
+	}
+	free(buf);
+	*pages = count;
+	return NULL;
+}
+
+static const char *compression_name(uint32_t status)
+{
+	if (status & DUMP_DH_COMPRESSED_ZLIB)
+		return "zlib";
+	if (status & DUMP_DH_COMPRESSED_LZO)
+		return "lzo";
+	if (status & DUMP_DH_COMPRESSED_SNAPPY)
+		return "snappy";
+	if (status & DUMP_DH_COMPRESSED_ZSTD)
+		return "zstd";
+	return "none";
+}
+
+/** Sub-header facts: phys_base, notes, VMCOREINFO, 64-bit max_mapnr. */
+static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
+					  uint64_t block_size, uint64_t *max_mapnr)
+{
+	unsigned char sh[SH_SIZE] = { 0 };
+	int e = vmr_pread_all(d->fd, sh, SH_SIZE, block_size);
+	if (e)
+		return read_error(d, "the kdump sub-header", e);
+	d->info.has_phys_base_header = true;
+	d->info.phys_base_header = vmr_le64(sh + SH_PHYS_BASE);
+	if (version >= 6 && vmr_le64(sh + SH_MAX_MAPNR_64))
+		*max_mapnr = vmr_le64(sh + SH_MAX_MAPNR_64);
+
+	struct vmr_error *err;
+	unsigned char *buf;
+	if (version >= 4 && vmr_le64(sh + SH_SIZE_NOTE)) {
+		uint64_t off = vmr_le64(sh + SH_OFFSET_NOTE);
+		uint64_t len = vmr_le64(sh + SH_SIZE_NOTE);
+		err = read_blob(d, "the kdump notes", off, len, VMR_MAX_NOTE_BYTES, &buf);
+		if (err)
+			return err;
+		err = vmr_notes_parse(&d->notes, buf, len);
+		free(buf);
+		if (err)
+			return vmr_error_prefix(err, "%s: kdump notes at offset 0x%llx", d->path,
+						(unsigned long long)off);
+	}
+	if (!d->notes.has_vmcoreinfo && version >= 3 && vmr_le64(sh + SH_SIZE_VMCOREINFO)) {
+		uint64_t off = vmr_le64(sh + SH_OFFSET_VMCOREINFO);
+		uint64_t len = vmr_le64(sh + SH_SIZE_VMCOREINFO);
+		err = read_blob(d, "the VMCOREINFO text", off, len, VMR_MAX_VMCOREINFO, &buf);
+		if (err)
+			return err;
+		while (len && buf[len - 1] == '\0')
+			len--;
+		d->notes.vmcoreinfo = (char *)buf;
+		d->notes.vmcoreinfo_len = len;
+		d->notes.has_vmcoreinfo = true;
+	}
+	return NULL;
+}
+
+/** Give every CPU the header counts a (register-less) state. */
+static struct vmr_error *header_cpus(struct vmr_dump *d, int32_t nr_cpus)
+{
+	if (nr_cpus <= 0 || d->notes.ncpus)
+		return NULL;
+	if (nr_cpus > VMR_MAX_CPUS)
+		return vmr_error_new(VMR_ERR_LIMIT, "%s: nr_cpus %d (limit %u)", d->path,
+				     nr_cpus, VMR_MAX_CPUS);
+	d->notes.cpus = calloc((size_t)nr_cpus, sizeof(*d->notes.cpus));
+	if (!d->notes.cpus)
+		return &vmr_enomem;
+	for (int32_t i = 0; i < nr_cpus; i++)
+		d->notes.cpus[i].index = (unsigned int)i;
+	d->notes.ncpus = (unsigned int)nr_cpus;
+	return NULL;
+}
+
+static struct vmr_error *kdump_lib_open(struct vmr_dump *d)
+{
+	d->kctx = kdump_new();
+	if (!d->kctx)
+		return &vmr_enomem;
+	kdump_status s = kdump_open_fd(d->kctx, d->fd);
+	if (s != KDUMP_OK)
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: libkdumpfile: %s", d->path,
+				     kdump_get_err(d->kctx) ? kdump_get_err(d->kctx)
+							    : kdump_strerror(s));
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };
+	if (kdump_get_typed_attr(d->kctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK) {
+		d->pagemap = attr.val.bitmap;
+		kdump_bmp_incref(d->pagemap);
+	}
+	return NULL;
+}
+
+struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
+{
+	unsigned char h[DH_SIZE];
+	if (d->file_size < DH_SIZE)
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: truncated kdump header (%llu bytes, need %u)", d->path,
+				     (unsigned long long)d->file_size, DH_SIZE);
+	int e = vmr_pread_all(d->fd, h, DH_SIZE, 0);
+	if (e)
+		return read_error(d, "the kdump header", e);
+	bool kdump = !memcmp(h + DH_SIGNATURE, "KDUMP   ", 8);
+	int32_t version = (int32_t)vmr_le32(h + DH_VERSION);
+	uint32_t status = vmr_le32(h + DH_STATUS);
+	int32_t block_size = (int32_t)vmr_le32(h + DH_BLOCK_SIZE);
+	int32_t sub_hdr_size = (int32_t)vmr_le32(h + DH_SUB_HDR_SIZE);
+	uint32_t bitmap_blocks = vmr_le32(h + DH_BITMAP_BLOCKS);
+	uint64_t max_mapnr = vmr_le32(h + DH_MAX_MAPNR);
+	int32_t nr_cpus = (int32_t)vmr_le32(h + DH_NR_CPUS);
+
+	if (block_size < MIN_BLOCK_SIZE || block_size > MAX_BLOCK_SIZE ||
+	    (block_size & (block_size - 1)))
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: kdump header: invalid block_size %d (a power of two from %d to %d expected)",
+				     d->path, block_size, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
+	if (version < 1 || version > 1000)
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: kdump header: invalid header_version %d",
+				     d->path, version);
+	if (sub_hdr_size < 0 || (kdump && sub_hdr_size < 1))
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: kdump header: invalid sub_hdr_size %d",
+				     d->path, sub_hdr_size);
+	uint64_t bs = (uint64_t)block_size;
+	uint64_t bitmap_off = (1 + (uint64_t)sub_hdr_size) * bs;
+	uint64_t bitmap_len = (uint64_t)bitmap_blocks * bs;
+	if (!bitmap_blocks || !in_file(d, bitmap_off, bitmap_len))
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: kdump header: bitmap (%u blocks at offset 0x%llx) is not inside the file (0x%llx bytes)",
+				     d->path, bitmap_blocks, (unsigned long long)bitmap_off,
+				     (unsigned long long)d->file_size);
+	d->page_size = bs;
+
+	struct vmr_error *err = NULL;
+	if (kdump)
+		err = kdump_sub_header(d, version, bs, &max_mapnr);
+	if (err)
+		return err;
+	/* Two bitmaps (RAM, dumped) of one bit per pfn, or (old) one. */
+	if (max_mapnr > bitmap_len * 8)
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: kdump header: max_mapnr %llu does not fit the bitmap (%llu bytes)",
+				     d->path, (unsigned long long)max_mapnr,
+				     (unsigned long long)bitmap_len);
+	uint64_t ram_pages = 0;
+	err = count_ram(d, bitmap_off, max_mapnr, &ram_pages);
+	if (!err)
+		err = header_cpus(d, nr_cpus);
+	if (!err)
+		err = kdump_lib_open(d);
+	if (err)
+		return err;
+
+	d->info.format = VMR_DUMP_KDUMP;
+	d->info.format_name = "kdump-compressed";
+	d->info.compression = compression_name(status);
+	d->info.memory_bytes = ram_pages * bs;
+	d->info.max_paddr = max_mapnr * bs;
+	/*
+	 * QEMU fills in only utsname.machine (qemu dump/dump.c create_header64);
+	 * makedumpfile copies the kernel's utsname and keeps QEMU's CPU notes
+	 * when it converts a QEMU ELF dump.
+	 */
+	if (d->notes.nqemu && h[DH_UTSNAME] == '\0')
+		d->info.producer = "qemu";
+	else if (kdump)
+		d->info.producer = "makedumpfile";
+	return NULL;
+}
+
+struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
+				      size_t len)
+{
+	size_t got = len;
+	kdump_status s = kdump_read(d->kctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
+	if (s == KDUMP_OK)
+		return NULL;
+	if (got > len)
+		got = 0;
+	uint64_t at = paddr + got;
+	if (s == KDUMP_ERR_NODATA || s == KDUMP_ERR_ADDRXLAT)
+		return vmr_error_fault(at, "physical address 0x%llx is not in the dump",
+				       (unsigned long long)at);
+	const char *msg = kdump_get_err(d->kctx);
+	return vmr_error_new(s == KDUMP_ERR_SYSTEM ? VMR_ERR_IO : VMR_ERR_FORMAT,
+			     "%s: physical address 0x%llx: %s", d->path,
+			     (unsigned long long)at, msg ? msg : kdump_strerror(s));
+}
+
+bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
+{
+	uint64_t pfn = paddr / d->page_size;
+	if (d->pagemap) {
+		unsigned char bit = 0;
+		if (kdump_bmp_get_bits(d->pagemap, pfn, pfn, &bit) != KDUMP_OK)
+			return false;
+		return bit & 1;
+	}
+	unsigned char byte;
+	size_t one = 1;
+	return kdump_read(d->kctx, KDUMP_MACHPHYSADDR, pfn * d->page_size, &byte, &one) ==
+	       KDUMP_OK;
+}
+
+void vmr_kdump_close(struct vmr_dump *d)
+{
+	if (d->pagemap)
+		kdump_bmp_decref(d->pagemap);
+	if (d->kctx)
+		kdump_free(d->kctx);
+	d->pagemap = NULL;
+	d->kctx = NULL;
+}
