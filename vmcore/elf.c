@@ -127,7 +127,7 @@ static struct vmr_error *elf_notes(struct vmr_dump *d, unsigned int idx, const E
 {
 	if (!in_file(d, ph->p_offset, ph->p_filesz))
 		return vmr_error_new(VMR_ERR_FORMAT,
-				     "%s: PT_NOTE %u (0x%llx bytes at offset 0x%llx) goes past the end of the file (0x%llx bytes)",
+				     "%s: PT_NOTE %u (0x%llx bytes at offset 0x%llx) is not inside the file (0x%llx bytes)",
 				     d->path, idx, (unsigned long long)ph->p_filesz,
 				     (unsigned long long)ph->p_offset,
 				     (unsigned long long)d->file_size);

@@ -68,7 +68,7 @@ static struct vmr_error *read_blob(struct vmr_dump *d, const char *what, uint64_
 				     (unsigned long long)max);
 	if (!in_file(d, off, len))
 		return vmr_error_new(VMR_ERR_FORMAT,
-				     "%s: %s (0x%llx bytes at offset 0x%llx) goes past the end of the file (0x%llx bytes)",
+				     "%s: %s (0x%llx bytes at offset 0x%llx) is not inside the file (0x%llx bytes)",
 				     d->path, what, (unsigned long long)len,
 				     (unsigned long long)off, (unsigned long long)d->file_size);
 	unsigned char *buf = malloc(len + 1);
