@@ -468,8 +468,22 @@ struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 	size_t nfiles = 0;
 	if (dwarf_getsrcfiles(&cudie, &files, &nfiles))
 		files = NULL;
-	Dwarf_Die *scopes = NULL;
+	/* dwarf_getscopes() stops at the innermost inlined instance and goes
+	 * on in its abstract definition; the concrete nesting (inlined
+	 * instance, its callers, the real function) comes from the DIE tree. */
+	Dwarf_Die *scopes = NULL, fn_die;
 	int n = dwarf_getscopes(&cudie, addr, &scopes);
+	bool have_fn = false;
+	for (int i = 0; i < n && !have_fn; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+			fn_die = scopes[i];
+			have_fn = true;
+		}
+	}
+	free(scopes);
+	scopes = NULL;
+	n = have_fn ? dwarf_getscopes_die(&fn_die, &scopes) : 0;
 	Dwarf_Die *inl = NULL; /* the inlined_subroutine met last */
 	bool first = true;
 	for (int i = 0; i < n; i++) {

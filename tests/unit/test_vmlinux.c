@@ -345,6 +345,20 @@ static void test_source_line(void **st)
 		assert_string_equal(sl.inlined[sl.n_inlined - 1].function, "panic");
 	else
 		assert_string_equal(sl.function, "panic");
+	/* vfree+0x40 is in vm_reset_perms(), inlined into vfree() (as
+	 * addr2line -i says for this vmlinux) */
+	assert_true(vmr_vmlinux_symbol(s->v, "vfree", &addr, NULL));
+	err = vmr_vmlinux_source_line(s->v, addr + 0x40, &sl);
+	assert_null(err);
+	assert_string_equal(sl.function, "vm_reset_perms");
+	assert_non_null(strstr(sl.file, "mm/vmalloc.c"));
+	assert_true(sl.n_inlined >= 1);
+	assert_string_equal(sl.inlined[0].function, "vfree");
+	assert_non_null(sl.inlined[0].file);
+	assert_non_null(strstr(sl.inlined[0].file, "mm/vmalloc.c"));
+	assert_true(sl.inlined[0].line > 0);
+	assert_string_equal(sl.inlined[sl.n_inlined - 1].function, "vfree");
+
 	err = vmr_vmlinux_source_line(s->v, 0x1000, &sl);
 	assert_non_null(err);
 	assert_int_equal(vmr_error_code(err), VMR_ERR_NOT_FOUND);
