@@ -2,8 +2,8 @@
 /**
  * @file dwarfinfo.c  Type facts and source lines of a vmlinux, loaded on the
  * first question: BTF (.BTF, ~2 MB, parsed in a few ms) answers enumerators,
- * sizes and member offsets; DWARF (libdw) is the fallback and the only
- * source of line numbers.
+ * sizes and member offsets; DWARF (libdw) answers them when the file has
+ * no .BTF (or when asked to), and is the only source of line numbers.
  *
  * Why BTF first: libdw inflates every SHF_COMPRESSED debug section when the
  * Dwarf handle is created (dwarf_begin_elf, elfutils 0.188), ~330 ms for the
@@ -368,7 +368,7 @@ static struct vmr_error *dwarf_enumerator(struct vmr_vmlinux *v, const char *nam
 	return NULL;
 }
 
-/** Parse .BTF once; @return false (and no error) if the file has none. */
+/** Parse .BTF once; *out stays NULL (and no error) if the file has none. */
 static struct vmr_error *btf_get(struct vmr_vmlinux *v, struct vmr_btf **out)
 {
 	*out = NULL;
@@ -392,28 +392,28 @@ static struct vmr_error *btf_get(struct vmr_vmlinux *v, struct vmr_btf **out)
 }
 
 /**
- * Ask BTF (unless DWARF is forced); on VMR_ERR_NOT_FOUND or no BTF, ask
- * DWARF (unless BTF is forced).  @p btf_call / @p dw_call are the two askers.
+ * Ask BTF unless DWARF is forced, DWARF if BTF is forced off or the file
+ * has no .BTF.  A BTF "not found" is final in AUTO mode: pahole writes
+ * every type of the DWARF into .BTF, and falling back would make each probe
+ * for a member that this kernel version lacks (x86_64-layout.md §7: decide
+ * by member presence) pay for loading DWARF.
  */
 #define TYPE_QUERY(v, btf_call, dw_call)                                        \
 	do {                                                                    \
-		struct vmr_error *err_ = NULL;                                  \
 		if ((v)->type_source != VMR_TYPES_DWARF) {                      \
 			struct vmr_btf *b;                                      \
-			err_ = btf_get((v), &b);                                \
-			if (!err_ && b) {                                       \
+			struct vmr_error *err_ = btf_get((v), &b);              \
+			if (err_)                                               \
+				return err_;                                    \
+			if (b) {                                                \
 				err_ = (btf_call);                              \
-				if (!err_ || vmr_error_code(err_) != VMR_ERR_NOT_FOUND || \
-				    (v)->type_source == VMR_TYPES_BTF)          \
-					return err_ ? vmr_error_prefix(err_, "%s", \
-								       (v)->path) \
-						    : NULL;                     \
-			} else if (err_ || (v)->type_source == VMR_TYPES_BTF) { \
-				return err_ ? err_ : vmr_error_new(VMR_ERR_NOT_FOUND, \
-						"%s: no .BTF section", (v)->path); \
+				return err_ ? vmr_error_prefix(err_, "%s", (v)->path) \
+					    : NULL;                             \
 			}                                                       \
+			if ((v)->type_source == VMR_TYPES_BTF)                  \
+				return vmr_error_new(VMR_ERR_NOT_FOUND,         \
+						     "%s: no .BTF section", (v)->path); \
 		}                                                               \
-		vmr_error_free(err_);                                           \
 		return (dw_call);                                               \
 	} while (0)
 

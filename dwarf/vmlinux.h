@@ -70,7 +70,7 @@ bool vmr_vmlinux_symbolize(const struct vmr_vmlinux *v, uint64_t addr,
 			   char *type);
 
 /**
- * The section @p name ("orc_unwind_ip" style names with the dot).
+ * The section called @p name (e.g. ".orc_unwind_ip").
  * SHF_COMPRESSED sections are decompressed (once; the handle keeps them).
  * @param[out] addr its sh_addr (link address, 0 for non-allocated); may be NULL.
  * @param[out] size its (uncompressed) size; may be NULL.
@@ -84,7 +84,8 @@ struct vmr_error *vmr_vmlinux_section(struct vmr_vmlinux *v, const char *name,
 
 /** Where type facts come from (tests force one; the default is AUTO). */
 enum vmr_type_source {
-	VMR_TYPES_AUTO,  /**< BTF if the file has .BTF, else DWARF */
+	VMR_TYPES_AUTO,  /**< BTF if the file has .BTF (its answer is final),
+			      else DWARF */
 	VMR_TYPES_BTF,   /**< BTF only */
 	VMR_TYPES_DWARF, /**< DWARF only (slow: libdw inflates every section) */
 };
