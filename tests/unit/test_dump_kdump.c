@@ -20,8 +20,7 @@
 #include <vmregion/dump.h>
 #include "fixtures/mkvmcore.h"
 
-static char sample[512];
-static char sample_truth[512];
+static char sample[1024];
 
 /** samples/ of this source tree, else the shared one. */
 static int find_sample(void **state)
@@ -37,7 +36,6 @@ static int find_sample(void **state)
 	const char *dirs[] = { dir, "/work/shared" };
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(sample, sizeof(sample), "%s/samples/vmcore.kdump-zlib", dirs[i]);
-		snprintf(sample_truth, sizeof(sample_truth), "%s/samples/truth.json", dirs[i]);
 		if (!access(sample, R_OK))
 			return 0;
 	}
