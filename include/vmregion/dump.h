@@ -52,7 +52,10 @@ struct vmr_cpu_state {
 	uint64_t kernel_gs_base;
 };
 
-/** A PT_LOAD whose virtual address means something (kdump, kcore). */
+/**
+ * A PT_LOAD whose virtual address means something (kdump, kcore).  paddr is
+ * UINT64_MAX for kcore segments that are not RAM (vmalloc, modules).
+ */
 struct vmr_load_segment {
 	uint64_t vaddr, paddr, size;
 };
