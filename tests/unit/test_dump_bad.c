@@ -110,6 +110,7 @@ static void test_elf_note_past_end(void **state)
 	uint32_t descsz = 0x7ffffff0;
 	assert_int_equal(mkvmcore_patch(path, lay.note_offset + 4, &descsz, 4), 0);
 	expect_error(path, VMR_ERR_FORMAT, "past the end of the notes");
+	unlink(path);
 	/* namesz too */
 	assert_int_equal(write_small(path, sizeof(path), &lay), 0);
 	uint32_t namesz = 0xffffffff;
