@@ -30,6 +30,10 @@ const char *vmr_errcode_text(enum vmr_errcode code)
 
 static struct vmr_error *error_vnew(enum vmr_errcode code, bool has_addr,
 				    uint64_t addr, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static struct vmr_error *error_vnew(enum vmr_errcode code, bool has_addr,
+				    uint64_t addr, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
