@@ -1,9 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-#include <stdio.h>
-#include <vmregion/vmregion.h>
+/* vmregion: what is this kernel address?  Subcommand dispatch. */
+#include "cli/cli.h"
 
-int main(void)
+#include <string.h>
+
+static const char usage[] =
+	"usage: vmregion COMMAND [ARGS]\n"
+	"\n"
+	"What is this x86_64 kernel address?  Reads crash dumps (ELF vmcore,\n"
+	"kdump-compressed, flattened, QEMU, zstd-wrapped) with or without vmlinux.\n"
+	"\n"
+	"  info [--json] DUMP [-k VMLINUX]          layout of this boot, with sources\n"
+	"  addr [--json] DUMP ADDR... [-k VMLINUX]  region and owner of addresses\n"
+	"\n"
+	"  vmregion COMMAND --help    help for one command\n"
+	"  vmregion --version         print the version\n";
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "info", cmd_info },
+	{ "addr", cmd_addr },
+};
+
+int main(int argc, char **argv)
 {
-	printf("vmregion %s\n", vmr_version());
-	return 0;
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_BAD;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("vmregion %s\n", vmr_version());
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error("%s: unknown command (see vmregion --help)", argv[1]);
+	return EXIT_BAD;
 }

@@ -84,9 +84,9 @@ static struct vmr_error *read_blob(struct vmr_dump *d, const char *what, uint64_
 	return NULL;
 }
 
-/** Count the RAM pages: set bits of the first bitmap below @p max_mapnr. */
-static struct vmr_error *count_ram(struct vmr_dump *d, uint64_t bitmap_off, uint64_t max_mapnr,
-				   uint64_t *pages)
+/** Count the set bits of the bitmap at @p bitmap_off below bit @p max_mapnr. */
+static struct vmr_error *count_bits(struct vmr_dump *d, uint64_t bitmap_off, uint64_t max_mapnr,
+				    uint64_t *pages)
 {
 	enum { CHUNK = 1 << 20 };
 	uint64_t bytes = (max_mapnr + 7) / 8;
@@ -115,6 +115,50 @@ static struct vmr_error *count_ram(struct vmr_dump *d, uint64_t bitmap_off, uint
 	}
 	free(buf);
 	*pages = count;
+	return NULL;
+}
+
+/*
+ * A copy cut short is the most common damage: the page descriptors follow
+ * the bitmaps, one per set bit of the second ("dumped") bitmap, in pfn order,
+ * and makedumpfile writes page data in the same order, except that all zero
+ * pages share one copy near the start.  So the data of the last descriptors
+ * (zero pages aside) ends the file: if it lies past the end, say so once here
+ * instead of failing page by page later.
+ */
+static struct vmr_error *check_truncation(struct vmr_dump *d, uint64_t bitmap_off,
+					  uint64_t bitmap_len, uint64_t max_mapnr)
+{
+	enum { PAGE_DESC_SIZE = 24, TAIL = 4096 };
+	uint64_t dumped;
+	if (max_mapnr > bitmap_len / 2 * 8)
+		return NULL; /* a single bitmap (old diskdump): nothing to check */
+	struct vmr_error *err = count_bits(d, bitmap_off + bitmap_len / 2, max_mapnr, &dumped);
+	if (err || !dumped)
+		return err;
+	uint64_t n = dumped < TAIL ? dumped : TAIL;
+	uint64_t first = bitmap_off + bitmap_len + (dumped - n) * PAGE_DESC_SIZE;
+	if (!in_file(d, first, n * PAGE_DESC_SIZE)) {
+		d->info.truncated = true;
+		return NULL;
+	}
+	unsigned char *pd = malloc(n * PAGE_DESC_SIZE);
+	if (!pd)
+		return &vmr_enomem;
+	int e = vmr_pread_all(d->fd, pd, n * PAGE_DESC_SIZE, first);
+	if (e) {
+		free(pd);
+		return read_error(d, "the page descriptors", e);
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t off = vmr_le64(pd + i * PAGE_DESC_SIZE);
+		uint64_t size = vmr_le32(pd + i * PAGE_DESC_SIZE + 8);
+		if (!in_file(d, off, size)) {
+			d->info.truncated = true;
+			break;
+		}
+	}
+	free(pd);
 	return NULL;
 }
 
@@ -196,10 +240,16 @@ static struct vmr_error *kdump_lib_open(struct vmr_dump *d)
 	if (!d->kctx)
 		return &vmr_enomem;
 	kdump_status s = kdump_open_fd(d->kctx, d->fd);
-	if (s != KDUMP_OK)
-		return vmr_error_new(VMR_ERR_FORMAT, "%s: libkdumpfile: %s", d->path,
-				     kdump_get_err(d->kctx) ? kdump_get_err(d->kctx)
-							    : kdump_strerror(s));
+	if (s != KDUMP_OK) {
+		struct vmr_error *err = vmr_error_new(VMR_ERR_FORMAT, "%s: libkdumpfile: %s",
+						      d->path, kdump_get_err(d->kctx)
+						      ? kdump_get_err(d->kctx) : kdump_strerror(s));
+		/* libkdumpfile 0.5.1 can crash in kdump_free() on a context whose
+		 * open failed half-way (seen with a corrupt max_mapnr): leaking
+		 * one context on a refused dump is the lesser evil. */
+		d->kctx = NULL;
+		return err;
+	}
 	kdump_attr_t attr = { .type = KDUMP_BITMAP };
 	if (kdump_get_typed_attr(d->kctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK) {
 		d->pagemap = attr.val.bitmap;
@@ -260,7 +310,9 @@ struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 				     d->path, (unsigned long long)max_mapnr,
 				     (unsigned long long)bitmap_len);
 	uint64_t ram_pages = 0;
-	err = count_ram(d, bitmap_off, max_mapnr, &ram_pages);
+	err = count_bits(d, bitmap_off, max_mapnr, &ram_pages);
+	if (!err && kdump)
+		err = check_truncation(d, bitmap_off, bitmap_len, max_mapnr);
 	if (!err)
 		err = header_cpus(d, nr_cpus);
 	if (!err)

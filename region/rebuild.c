@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rebuild the layout of one boot from a dump: paging levels, KASLR slide,
+ * phys_base, the three randomized bases and the bounds of every region, each
+ * with its source.  Sources are tried best-first in the order of
+ * x86_64-layout.md §2.4; the first one found wins, every later one that
+ * disagrees leaves a warning naming both values and both sources.
+ */
+#include "region/kernel-priv.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "dwarf/kallsyms.h"
+#include "dwarf/vmlinux.h"
+
+#define TIB (1ULL << 40)
+#define GIB (1ULL << 30)
+#define PAGE_SIZE 4096ULL
+
+/* Un-randomized bases (x86_64-layout.md §1.1, §1.2). */
+#define PAGE_OFFSET_BASE_L4 0xffff888000000000ULL
+#define PAGE_OFFSET_BASE_L5 0xff11000000000000ULL
+#define VMALLOC_BASE_L4 0xffffc90000000000ULL
+#define VMALLOC_BASE_L5 0xffa0000000000000ULL
+#define VMEMMAP_BASE_L4 0xffffea0000000000ULL
+#define VMEMMAP_BASE_L5 0xffd4000000000000ULL
+#define CPU_ENTRY_AREA_BASE 0xfffffe0000000000ULL
+#define FIXADDR_TOP 0xffffffffff7ff000ULL
+#define MODULES_END 0xffffffffff000000ULL
+/* Without DWARF the fixmap is bounded by the two PMDs the kernel reserves
+ * for it (FIXMAP_PMD_TOP 507, FIXMAP_PMD_NUM 2: level2_fixmap_pgt). */
+#define FIXMAP_PMDS_START 0xffffffffff400000ULL
+
+/* The largest bound we accept for a scan or a count read from the dump. */
+#define MAX_SCAN_PAGES (64ULL << 20) /* 256 GiB of RAM */
+
+static void set_value(struct vmr_value *v, uint64_t value, enum vmr_source src,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void set_value(struct vmr_value *v, uint64_t value, enum vmr_source src,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	v->value = value;
+	v->source = src;
+	va_start(ap, fmt);
+	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Offer @value from a source for @v: taken if @v is still unknown, else
+ * compared, and a disagreement leaves a warning that names both.
+ */
+static void offer(struct vmr_layout *l, const char *what, struct vmr_value *v,
+		  uint64_t value, enum vmr_source src, const char *detail)
+{
+	if (v->source == VMR_SRC_NONE) {
+		set_value(v, value, src, "%s", detail);
+		return;
+	}
+	if (v->value != value)
+		vmr_layout_warn(l, "%s: %s %s says 0x%" PRIx64 ", %s %s says 0x%" PRIx64
+				   "; using the first", what, vmr_source_name(v->source),
+				v->detail, v->value, vmr_source_name(src), detail, value);
+}
+
+static bool known(const struct vmr_value *v)
+{
+	return v->source != VMR_SRC_NONE;
+}
+
+/* Read a u64 of the kernel image through its linear mapping (§2.3). */
+static struct vmr_error *read_image_u64(struct vmr_kernel *k, uint64_t va, uint64_t *out)
+{
+	return vmr_kernel_read(k, va, out, sizeof(*out));
+}
+
+static bool vi_symbol(struct vmr_kernel *k, const char *name, uint64_t *out)
+{
+	return k->vmcoreinfo && vmr_vmcoreinfo_symbol(k->vmcoreinfo, name, out);
+}
+
+static bool vi_number(struct vmr_kernel *k, const char *name, int64_t *out)
+{
+	return k->vmcoreinfo && vmr_vmcoreinfo_number(k->vmcoreinfo, name, out);
+}
+
+/* A CPU whose registers look like kernel mode (elf2dmp's test: GS base in the
+ * kernel half), with CR3 and CR4 from a QEMU note; else any with CR3. */
+static const struct vmr_cpu_state *pick_sysregs_cpu(struct vmr_kernel *k)
+{
+	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
+	const struct vmr_cpu_state *any = NULL;
+	for (unsigned i = 0; i < di->ncpus; i++) {
+		const struct vmr_cpu_state *c = vmr_dump_cpu(k->dump, i);
+		if (!c || !c->has_sysregs || !(c->cr[0] & (1ULL << 31)) || !c->cr[3])
+			continue;
+		if (c->gs_base >> 63)
+			return c;
+		if (!any)
+			any = c;
+	}
+	return any;
+}
+
+static void rebuild_paging_levels(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	int64_t n;
+	if (vi_number(k, "pgtable_l5_enabled", &n)) {
+		set_value(&l->paging_levels, n ? 5 : 4, k->vmcoreinfo_source,
+			  "NUMBER(pgtable_l5_enabled)");
+	}
+	const struct vmr_cpu_state *c = pick_sysregs_cpu(k);
+	if (c) {
+		char d[48];
+		snprintf(d, sizeof(d), "CR4.LA57 of CPU %u", c->index);
+		offer(l, "paging levels", &l->paging_levels,
+		      (c->cr[4] >> 12) & 1 ? 5 : 4, VMR_SRC_CPU_STATE, d);
+	}
+	if (!known(&l->paging_levels))
+		set_value(&l->paging_levels, 4, VMR_SRC_GUESS,
+			  "no VMCOREINFO or CR4: assuming 4-level");
+}
+
+/* Link-time address of a vmlinux symbol. */
+static bool vmlinux_link(struct vmr_kernel *k, const char *name, uint64_t *out)
+{
+	return k->vmlinux && vmr_vmlinux_symbol(k->vmlinux, name, out, NULL);
+}
+
+/* The kernel-text PT_LOAD of a kdump/kcore ELF: vaddr = _text, §2.4(b)3. */
+static const struct vmr_load_segment *text_segment(struct vmr_kernel *k)
+{
+	const struct vmr_load_segment *segs;
+	size_t n = vmr_dump_segments(k->dump, &segs);
+	for (size_t i = 0; i < n; i++)
+		if (segs[i].vaddr >= VMR_START_KERNEL_MAP &&
+		    segs[i].vaddr < VMR_START_KERNEL_MAP + VMR_KERNEL_WINDOW)
+			return &segs[i];
+	return NULL;
+}
+
+static void rebuild_slide_and_phys_base(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	uint64_t v, link;
+	int64_t n;
+	enum vmr_source vsrc = k->vmcoreinfo_source;
+
+	if (k->vmcoreinfo && vmr_vmcoreinfo_kerneloffset(k->vmcoreinfo, &v))
+		set_value(&l->kaslr_offset, v, vsrc, "KERNELOFFSET");
+	if (vi_symbol(k, "_stext", &v) && vmlinux_link(k, "_stext", &link) &&
+	    !((v - link) & 0xfff))
+		offer(l, "kaslr slide", &l->kaslr_offset, v - link, vsrc,
+		      "SYMBOL(_stext) - vmlinux _stext");
+	if (vi_number(k, "phys_base", &n))
+		set_value(&l->phys_base, (uint64_t)n, vsrc, "NUMBER(phys_base)");
+
+	const struct vmr_load_segment *ts = text_segment(k);
+	if (ts) {
+		uint64_t text_link = VMR_DEFAULT_TEXT;
+		bool have_link = vmlinux_link(k, "_text", &text_link);
+		offer(l, "kaslr slide", &l->kaslr_offset, ts->vaddr - text_link,
+		      have_link ? VMR_SRC_ELF_HEADERS : VMR_SRC_GUESS,
+		      have_link ? "kernel-text PT_LOAD - vmlinux _text"
+				: "kernel-text PT_LOAD - default _text");
+		offer(l, "phys_base", &l->phys_base,
+		      ts->paddr - (ts->vaddr - VMR_START_KERNEL_MAP),
+		      VMR_SRC_ELF_HEADERS, "kernel-text PT_LOAD");
+	}
+	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
+	/* QEMU parses NUMBER(phys_base) as hex into this field (§3.5): only a
+	 * file without VMCOREINFO or QEMU notes gets to use it. */
+	if (di->has_phys_base_header && !known(&l->phys_base) &&
+	    (!di->producer || strcmp(di->producer, "qemu") != 0))
+		set_value(&l->phys_base, di->phys_base_header, VMR_SRC_DUMP_HEADER,
+			  "kdump sub-header phys_base");
+}
+
+/* The kernel page tables: init_top_pgt when known, else a CPU's CR3. */
+static void rebuild_pgd(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	uint64_t v;
+	if (known(&l->phys_base) && known(&l->kaslr_offset)) {
+		if (vi_symbol(k, "init_top_pgt", &v) || vi_symbol(k, "swapper_pg_dir", &v))
+			set_value(&l->pgd_phys, v - VMR_START_KERNEL_MAP + l->phys_base.value,
+				  k->vmcoreinfo_source, "SYMBOL(init_top_pgt)");
+		else if (vmlinux_link(k, "init_top_pgt", &v) ||
+			 vmlinux_link(k, "init_level4_pgt", &v))
+			set_value(&l->pgd_phys, v + l->kaslr_offset.value -
+				  VMR_START_KERNEL_MAP + l->phys_base.value,
+				  VMR_SRC_VMLINUX, "init_top_pgt");
+	}
+	const struct vmr_cpu_state *c = pick_sysregs_cpu(k);
+	if (!known(&l->pgd_phys) && c) {
+		char d[48];
+		snprintf(d, sizeof(d), "CR3 of CPU %u", c->index);
+		set_value(&l->pgd_phys, vmr_pgt_root_from_cr3(c->cr[3], l->sme_mask.value),
+			  VMR_SRC_CPU_STATE, "%s", d);
+	}
+	if (!known(&l->pgd_phys))
+		return;
+	k->pgt.root = l->pgd_phys.value;
+	k->pgt.levels = (unsigned)l->paging_levels.value;
+	k->pgt.sme_mask = l->sme_mask.value;
+	k->pgt.read_phys = vmr_dump_read_cb;
+	k->pgt.ctx = k->dump;
+	k->pgt_ready = true;
+	vmr_tlb_clear(&k->tlb);
+}
+
+/*
+ * No VMCOREINFO and no kernel-text PT_LOAD: the lowest mapped page of the
+ * kernel-text window is _text (cleanup_highmap() unmaps what lies below it;
+ * §2.4(b)4), which gives phys_base exactly and the slide against the link
+ * address of _text.
+ */
+static void slide_from_page_tables(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	if (!k->pgt_ready || (known(&l->kaslr_offset) && known(&l->phys_base)))
+		return;
+	uint64_t va, pa;
+	struct vmr_error *err = vmr_pgt_lowest_mapped(&k->pgt, VMR_START_KERNEL_MAP,
+						      VMR_START_KERNEL_MAP + VMR_KERNEL_WINDOW - 1,
+						      &va, &pa, NULL);
+	if (err) {
+		vmr_layout_warn(l, "kernel text not found in the page tables: %s",
+				vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	uint64_t text_link = VMR_DEFAULT_TEXT;
+	bool have_link = vmlinux_link(k, "_text", &text_link);
+	offer(l, "kaslr slide", &l->kaslr_offset, va - text_link,
+	      have_link ? VMR_SRC_PAGE_TABLES : VMR_SRC_GUESS,
+	      have_link ? "lowest kernel-text mapping - vmlinux _text"
+			: "lowest kernel-text mapping - default _text 0xffffffff81000000");
+	offer(l, "phys_base", &l->phys_base, pa - (va - VMR_START_KERNEL_MAP),
+	      VMR_SRC_PAGE_TABLES, "lowest kernel-text mapping");
+}
+
+static bool looks_like_vmcoreinfo(const char *page, size_t len)
+{
+	static const char key[] = "OSRELEASE=";
+	return len >= sizeof(key) && memcmp(page, key, sizeof(key) - 1) == 0;
+}
+
+/* Adopt VMCOREINFO text found in memory if it agrees with what we know. */
+static bool adopt_memory_vmcoreinfo(struct vmr_kernel *k, const char *text, size_t len,
+				    uint64_t where)
+{
+	struct vmr_vmcoreinfo *vi;
+	struct vmr_error *err = vmr_vmcoreinfo_parse(text, len, &vi);
+	if (err) {
+		vmr_error_free(err);
+		return false;
+	}
+	uint64_t stext;
+	struct vmr_layout *l = &k->layout;
+	/* A stale copy (another boot, the capture kernel) must not win. */
+	if (known(&l->kaslr_offset) && l->kaslr_offset.source != VMR_SRC_GUESS &&
+	    vmr_vmcoreinfo_symbol(vi, "_stext", &stext)) {
+		uint64_t off;
+		if (vmr_vmcoreinfo_kerneloffset(vi, &off) && off != l->kaslr_offset.value) {
+			vmr_vmcoreinfo_free(vi);
+			return false;
+		}
+	}
+	k->vmcoreinfo = vi;
+	k->vmcoreinfo_source = VMR_SRC_VMCOREINFO_MEM;
+	snprintf(k->vmcoreinfo_where, sizeof(k->vmcoreinfo_where),
+		 "phys 0x%" PRIx64, where);
+	return true;
+}
+
+/*
+ * The kernel keeps its VMCOREINFO text in a zeroed page (vmcoreinfo_data,
+ * §2.4(f)).  With a vmlinux, follow the pointer; without, scan the physical
+ * pages for one that starts with "OSRELEASE=", from the top of memory down
+ * (the page is allocated early, and early pages come from the top).
+ */
+static void find_memory_vmcoreinfo(struct vmr_kernel *k)
+{
+	if (k->vmcoreinfo)
+		return;
+	char *page = malloc(PAGE_SIZE + 1);
+	if (!page)
+		return;
+	uint64_t va;
+	if (k->vmlinux && known(&k->layout.kaslr_offset) &&
+	    vmlinux_link(k, "vmcoreinfo_data", &va)) {
+		uint64_t ptr, pa;
+		va += k->layout.kaslr_offset.value;
+		struct vmr_error *err = read_image_u64(k, va, &ptr);
+		if (!err)
+			err = vmr_kernel_translate(k, ptr, &pa, NULL);
+		if (!err)
+			err = vmr_dump_read_phys(k->dump, pa, page, PAGE_SIZE);
+		if (!err && looks_like_vmcoreinfo(page, PAGE_SIZE) &&
+		    adopt_memory_vmcoreinfo(k, page, strnlen(page, PAGE_SIZE), pa)) {
+			free(page);
+			return;
+		}
+		vmr_error_free(err);
+	}
+	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
+	uint64_t pages = di->max_paddr / PAGE_SIZE;
+	if (pages > MAX_SCAN_PAGES)
+		pages = MAX_SCAN_PAGES;
+	for (uint64_t p = pages; p-- > 0;) {
+		uint64_t pa = p * PAGE_SIZE;
+		char head[16];
+		if (!vmr_dump_has_phys(k->dump, pa))
+			continue;
+		struct vmr_error *err = vmr_dump_read_phys(k->dump, pa, head, sizeof(head));
+		if (err) {
+			vmr_error_free(err);
+			continue;
+		}
+		if (!looks_like_vmcoreinfo(head, sizeof(head)))
+			continue;
+		err = vmr_dump_read_phys(k->dump, pa, page, PAGE_SIZE);
+		if (err) {
+			vmr_error_free(err);
+			continue;
+		}
+		if (adopt_memory_vmcoreinfo(k, page, strnlen(page, PAGE_SIZE), pa))
+			break;
+	}
+	free(page);
+}
+
+/* kallsyms from the dump's memory, by the VMCOREINFO keys (6.0+, §3.2). */
+static void load_kallsyms(struct vmr_kernel *k)
+{
+	if (k->kallsyms_tried)
+		return;
+	k->kallsyms_tried = true;
+	struct vmr_kallsyms_addrs a = { 0 };
+	if (!vi_symbol(k, "kallsyms_names", &a.names) ||
+	    !vi_symbol(k, "kallsyms_num_syms", &a.num_syms) ||
+	    !vi_symbol(k, "kallsyms_token_table", &a.token_table) ||
+	    !vi_symbol(k, "kallsyms_token_index", &a.token_index))
+		return;
+	if (!(vi_symbol(k, "kallsyms_offsets", &a.offsets) &&
+	      vi_symbol(k, "kallsyms_relative_base", &a.relative_base)) &&
+	    !vi_symbol(k, "kallsyms_addresses", &a.addresses))
+		return;
+	struct vmr_error *err = vmr_kallsyms_load(&a, vmr_kernel_read_cb, k, &k->kallsyms);
+	if (err) {
+		vmr_layout_warn(&k->layout, "kallsyms in the dump unreadable: %s",
+				vmr_error_message(err));
+		vmr_error_free(err);
+		k->kallsyms = NULL;
+	}
+}
+
+bool vmr_kernel_find_symbol(struct vmr_kernel *k, const char *name, uint64_t *addr,
+			    enum vmr_source *src)
+{
+	uint64_t v;
+	if (k->vmlinux && known(&k->layout.kaslr_offset) && vmlinux_link(k, name, &v)) {
+		*addr = v + k->layout.kaslr_offset.value;
+		if (src)
+			*src = VMR_SRC_VMLINUX;
+		return true;
+	}
+	load_kallsyms(k);
+	if (k->kallsyms && vmr_kallsyms_lookup(k->kallsyms, name, &v, NULL)) {
+		*addr = v;
+		if (src)
+			*src = VMR_SRC_KALLSYMS;
+		return true;
+	}
+	return false;
+}
+
+/* Read the u64 variable @name (a base) and offer it for @v. */
+static void offer_variable(struct vmr_kernel *k, const char *what, struct vmr_value *v,
+			   const char *name)
+{
+	uint64_t addr, value;
+	enum vmr_source src;
+	if (!vmr_kernel_find_symbol(k, name, &addr, &src))
+		return;
+	struct vmr_error *err = read_image_u64(k, addr, &value);
+	if (err) {
+		vmr_layout_warn(&k->layout, "%s: %s", name, vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	char d[80];
+	snprintf(d, sizeof(d), "%s (read)", name);
+	offer(&k->layout, what, v, value, src, d);
+}
+
+/* The direct map from a direct-map address whose physical address we know. */
+static void offer_direct_map_from_va(struct vmr_kernel *k, uint64_t va, const char *detail)
+{
+	uint64_t pa, base;
+	struct vmr_error *err = vmr_kernel_translate(k, va, &pa, NULL);
+	if (err) {
+		vmr_error_free(err);
+		return;
+	}
+	base = va - pa;
+	/* Randomized bases are 1 GiB aligned (§2.2); anything else is noise. */
+	if (base & (GIB - 1))
+		return;
+	offer(&k->layout, "page_offset_base", &k->layout.page_offset_base, base,
+	      VMR_SRC_PAGE_TABLES, detail);
+}
+
+static void rebuild_bases(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	bool l5 = l->paging_levels.value == 5;
+	uint64_t v;
+	int64_t n;
+
+	if (vi_number(k, "VMALLOC_START", &n))
+		set_value(&l->vmalloc_base, (uint64_t)n, k->vmcoreinfo_source,
+			  "NUMBER(VMALLOC_START)");
+	if (vi_symbol(k, "vmemmap", &v))
+		set_value(&l->vmemmap_base, v, k->vmcoreinfo_source, "SYMBOL(vmemmap)");
+
+	offer_variable(k, "page_offset_base", &l->page_offset_base, "page_offset_base");
+	offer_variable(k, "vmalloc_base", &l->vmalloc_base, "vmalloc_base");
+	offer_variable(k, "vmemmap_base", &l->vmemmap_base, "vmemmap_base");
+
+	/* kdump's direct-map PT_LOADs: vaddr - paddr (§2.4(d)2). */
+	const struct vmr_load_segment *segs;
+	size_t nseg = vmr_dump_segments(k->dump, &segs);
+	for (size_t i = 0; i < nseg; i++) {
+		uint64_t lo = l5 ? PAGE_OFFSET_BASE_L5 : PAGE_OFFSET_BASE_L4;
+		if (segs[i].vaddr >= lo && segs[i].vaddr < CPU_ENTRY_AREA_BASE &&
+		    segs[i].vaddr - segs[i].paddr >= lo) {
+			offer(l, "page_offset_base", &l->page_offset_base,
+			      segs[i].vaddr - segs[i].paddr, VMR_SRC_ELF_HEADERS,
+			      "direct-map PT_LOAD");
+			break;
+		}
+	}
+	/* mem_section lives in the direct map: its translation gives the base. */
+	if (!known(&l->page_offset_base) && vi_symbol(k, "mem_section", &v))
+		offer_direct_map_from_va(k, v, "SYMBOL(mem_section) translated");
+
+	if (!known(&l->page_offset_base))
+		set_value(&l->page_offset_base, l5 ? PAGE_OFFSET_BASE_L5 : PAGE_OFFSET_BASE_L4,
+			  VMR_SRC_DEFAULT, "un-randomized base (memory KASLR off?)");
+	if (!known(&l->vmalloc_base))
+		set_value(&l->vmalloc_base, l5 ? VMALLOC_BASE_L5 : VMALLOC_BASE_L4,
+			  VMR_SRC_DEFAULT, "un-randomized base (memory KASLR off?)");
+	if (!known(&l->vmemmap_base))
+		set_value(&l->vmemmap_base, l5 ? VMEMMAP_BASE_L5 : VMEMMAP_BASE_L4,
+			  VMR_SRC_DEFAULT, "un-randomized base (memory KASLR off?)");
+}
+
+/* Sizes, image sections, module and fixmap bounds. */
+static void rebuild_bounds(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	uint64_t v, addr;
+	int64_t n;
+	enum vmr_source src;
+
+	if (vi_number(k, "sme_mask", &n) && !known(&l->sme_mask))
+		set_value(&l->sme_mask, (uint64_t)n, k->vmcoreinfo_source, "NUMBER(sme_mask)");
+	if (k->vmcoreinfo && vmr_vmcoreinfo_size(k->vmcoreinfo, "page", &v))
+		set_value(&l->struct_page_size, v, k->vmcoreinfo_source, "SIZE(page)");
+	else if (k->vmlinux && !vmr_vmlinux_type_size(k->vmlinux, "page", &v))
+		set_value(&l->struct_page_size, v, VMR_SRC_DWARF, "sizeof(struct page)");
+	else
+		set_value(&l->struct_page_size, 64, VMR_SRC_DEFAULT, "typical x86_64 config");
+
+	if (vmr_kernel_find_symbol(k, "max_pfn", &addr, &src) &&
+	    !read_image_u64(k, addr, &v) && v && v < (1ULL << 40))
+		set_value(&l->max_pfn, v, src, "max_pfn (read)");
+	else
+		set_value(&l->max_pfn, vmr_dump_get_info(k->dump)->max_paddr / PAGE_SIZE,
+			  VMR_SRC_DUMP_HEADER, "highest physical address in the dump");
+
+	if (vi_number(k, "KERNEL_IMAGE_SIZE", &n))
+		set_value(&l->kernel_image_size, (uint64_t)n, k->vmcoreinfo_source,
+			  "NUMBER(KERNEL_IMAGE_SIZE)");
+	else if (known(&l->kaslr_offset) && l->kaslr_offset.value)
+		set_value(&l->kernel_image_size, GIB, VMR_SRC_DERIVED,
+			  "KASLR on: CONFIG_RANDOMIZE_BASE=y");
+	else
+		set_value(&l->kernel_image_size, GIB, VMR_SRC_DEFAULT,
+			  "CONFIG_RANDOMIZE_BASE=y (Kconfig default)");
+	set_value(&l->modules_vaddr, VMR_START_KERNEL_MAP + l->kernel_image_size.value,
+		  VMR_SRC_DERIVED, "__START_KERNEL_map + KERNEL_IMAGE_SIZE");
+	set_value(&l->modules_end, MODULES_END, VMR_SRC_DEFAULT, "MODULES_END");
+
+	/* Fixmap from the enum (§1.4): FIXADDR_TOP - (enumerator << PAGE_SHIFT). */
+	set_value(&l->fixaddr_top, FIXADDR_TOP, VMR_SRC_DEFAULT, "FIXADDR_TOP");
+	int64_t perm, tot;
+	if (k->vmlinux &&
+	    !vmr_vmlinux_enumerator(k->vmlinux, "__end_of_permanent_fixed_addresses", &perm) &&
+	    !vmr_vmlinux_enumerator(k->vmlinux, "__end_of_fixed_addresses", &tot) &&
+	    perm > 0 && tot >= perm && tot < (1 << 20)) {
+		set_value(&l->fixaddr_start, FIXADDR_TOP - ((uint64_t)perm << 12), VMR_SRC_DWARF,
+			  "__end_of_permanent_fixed_addresses");
+		set_value(&l->fixaddr_tot_start, FIXADDR_TOP - ((uint64_t)tot << 12),
+			  VMR_SRC_DWARF, "__end_of_fixed_addresses");
+	} else {
+		set_value(&l->fixaddr_start, FIXMAP_PMDS_START, VMR_SRC_DEFAULT,
+			  "fixmap PMDs 506-507 (no DWARF)");
+		set_value(&l->fixaddr_tot_start, FIXMAP_PMDS_START, VMR_SRC_DEFAULT,
+			  "fixmap PMDs 506-507 (no DWARF)");
+	}
+
+	/* The image and its sections, from vmlinux or kallsyms symbols. */
+	static const struct {
+		enum vmr_image_section s;
+		const char *start, *end;
+	} sections[] = {
+		{ VMR_SECTION_TEXT, "_text", "_etext" },
+		{ VMR_SECTION_RODATA, "__start_rodata", "__end_rodata" },
+		{ VMR_SECTION_DATA, "_sdata", "_edata" },
+		{ VMR_SECTION_INIT, "__init_begin", "__init_end" },
+		{ VMR_SECTION_BSS, "__bss_start", "__bss_stop" },
+		{ VMR_SECTION_BRK, "__brk_base", "_end" },
+	};
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		uint64_t s, e;
+		if (vmr_kernel_find_symbol(k, sections[i].start, &s, NULL) &&
+		    vmr_kernel_find_symbol(k, sections[i].end, &e, NULL) && s <= e) {
+			l->section_start[sections[i].s] = s;
+			l->section_end[sections[i].s] = e;
+		}
+	}
+	if (vmr_kernel_find_symbol(k, "_text", &v, &src))
+		set_value(&l->image_start, v, src, "_text");
+	else if (vi_symbol(k, "_stext", &v))
+		set_value(&l->image_start, v, k->vmcoreinfo_source, "SYMBOL(_stext)");
+	else if (known(&l->kaslr_offset))
+		set_value(&l->image_start, VMR_DEFAULT_TEXT + l->kaslr_offset.value,
+			  VMR_SRC_DERIVED, "default _text + slide");
+	if (vmr_kernel_find_symbol(k, "_end", &v, &src))
+		set_value(&l->image_end, v, src, "_end");
+}
+
+/* ✔ checks that need the finished layout (§2.4 (b)6, (c)). */
+static void cross_check(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	uint64_t link, va;
+	if (k->vmlinux && known(&l->kaslr_offset) &&
+	    vmlinux_link(k, "linux_banner", &link)) {
+		char banner[14] = { 0 };
+		va = link + l->kaslr_offset.value;
+		struct vmr_error *err = vmr_kernel_read(k, va, banner, sizeof(banner) - 1);
+		if (err)
+			vmr_error_free(err);
+		else if (strncmp(banner, "Linux version", 13) != 0)
+			vmr_layout_warn(l, "linux_banner at 0x%" PRIx64
+					" does not read \"Linux version\": slide or phys_base wrong?", va);
+	}
+	if (k->pgt_ready && known(&l->image_start) && known(&l->phys_base)) {
+		uint64_t pa;
+		struct vmr_error *err = vmr_pgt_translate(&k->pgt, l->image_start.value, &pa, NULL);
+		uint64_t want = l->image_start.value - VMR_START_KERNEL_MAP + l->phys_base.value;
+		if (err) {
+			vmr_layout_warn(l, "page tables do not map _text: %s", vmr_error_message(err));
+			vmr_error_free(err);
+		} else if (pa != want) {
+			vmr_layout_warn(l, "page tables map _text to 0x%" PRIx64 ", phys_base says 0x%"
+					PRIx64, pa, want);
+		}
+	}
+}
+
+struct vmr_error *vmr_rebuild_layout(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+
+	rebuild_paging_levels(k);
+	if (!known(&l->sme_mask)) {
+		int64_t n;
+		if (vi_number(k, "sme_mask", &n))
+			set_value(&l->sme_mask, (uint64_t)n, k->vmcoreinfo_source,
+				  "NUMBER(sme_mask)");
+		else
+			set_value(&l->sme_mask, 0, VMR_SRC_DEFAULT, "no memory encryption");
+	}
+	rebuild_slide_and_phys_base(k);
+	rebuild_pgd(k);
+	slide_from_page_tables(k);
+
+	if (!k->vmcoreinfo) {
+		find_memory_vmcoreinfo(k);
+		if (k->vmcoreinfo) {
+			/* Start again with the kernel's own numbers; the page-table
+			 * values stay as cross-checks. */
+			struct vmr_layout before = *l;
+			memset(l, 0, sizeof(*l));
+			memcpy(l->warnings, before.warnings, sizeof(l->warnings));
+			l->nwarnings = before.nwarnings;
+			k->pgt_ready = false;
+			rebuild_paging_levels(k);
+			set_value(&l->sme_mask, 0, VMR_SRC_DEFAULT, "no memory encryption");
+			rebuild_slide_and_phys_base(k);
+			offer(l, "kaslr slide", &l->kaslr_offset, before.kaslr_offset.value,
+			      before.kaslr_offset.source, before.kaslr_offset.detail);
+			offer(l, "phys_base", &l->phys_base, before.phys_base.value,
+			      before.phys_base.source, before.phys_base.detail);
+			rebuild_pgd(k);
+		}
+	}
+	if (!known(&l->kaslr_offset) || !known(&l->phys_base))
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: cannot find the kernel: no VMCOREINFO, no kernel-text "
+				     "segment and no usable page tables",
+				     vmr_dump_path(k->dump));
+	if (!k->pgt_ready)
+		vmr_layout_warn(l, "no kernel page tables: only direct-map and kernel-image "
+				   "addresses can be read");
+
+	rebuild_bases(k);
+	rebuild_bounds(k);
+	cross_check(k);
+	struct vmr_error *err = vmr_layout_build_regions(l);
+	if (err)
+		return vmr_error_prefix(err, "%s", vmr_dump_path(k->dump));
+	return NULL;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Compare `vmregion info` and `vmregion addr` on one dump with its truth.json.
+
+The truth file is what the crashed guest said about itself (see the corpus
+README).  Checked: paging levels, KASLR slide, phys_base, the three bases,
+and the region of every sample address; with the set's vmlinux (when the
+truth names one) the same again with -k, plus the fixmap bounds.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+BASES = ["kaslr_offset", "phys_base", "page_offset_base", "vmalloc_base", "vmemmap_base"]
+
+
+def run(cmd, timeout=300):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(args, truth, dump, vmlinux, failures):
+    tag = os.path.basename(dump) + (" -k vmlinux" if vmlinux else "")
+    extra = ["-k", vmlinux] if vmlinux else []
+    rc, out, err = run([args.vmregion, "info", "--json", dump] + extra)
+    if rc != 0:
+        failures.append(f"{tag}: info exit {rc}: {err.strip()}")
+        return
+    info = json.loads(out)
+    if info["paging_levels"] != truth["paging_levels"]:
+        failures.append(f"{tag}: paging_levels {info['paging_levels']} != {truth['paging_levels']}")
+    for key in BASES:
+        got, want = int(info[key], 16), int(truth[key], 16)
+        if got != want:
+            failures.append(f"{tag}: {key} {hex(got)} != truth {hex(want)} "
+                            f"(source: {info['sources'].get(key)})")
+    # The region table must tile the address space.
+    regions = info["regions"]
+    if int(regions[0]["start"], 16) != 0 or int(regions[-1]["end"], 16) != 2**64 - 1:
+        failures.append(f"{tag}: region table does not span the address space")
+    for a, b in zip(regions, regions[1:]):
+        if int(a["end"], 16) + 1 != int(b["start"], 16):
+            failures.append(f"{tag}: regions {a['region']} and {b['region']} do not meet")
+    lay = truth.get("layout", {})
+    if vmlinux and "fixaddr_start" in lay:
+        got = info.get("layout", {}).get("fixaddr_start", {}).get("value")
+        if got is None or int(got, 16) != int(lay["fixaddr_start"], 16):
+            failures.append(f"{tag}: fixaddr_start {got} != truth {lay['fixaddr_start']}")
+    if "modules_vaddr" in lay:
+        got = info.get("layout", {}).get("modules_vaddr", {}).get("value")
+        if got is None or int(got, 16) != int(lay["modules_vaddr"], 16):
+            failures.append(f"{tag}: modules_vaddr {got} != truth {lay['modules_vaddr']}")
+
+    samples = truth.get("samples", [])
+    rc, out, err = run([args.vmregion, "addr", "--json", dump] + [s["addr"] for s in samples] + extra)
+    if rc not in (0, 1):
+        failures.append(f"{tag}: addr exit {rc}: {err.strip()}")
+        return
+    answers = json.loads(out)
+    if len(answers) != len(samples):
+        failures.append(f"{tag}: addr gave {len(answers)} answers for {len(samples)} addresses")
+        return
+    for s, a in zip(samples, answers):
+        if a["region"] != s["region"]:
+            failures.append(f"{tag}: {s['name']} {s['addr']}: region {a['region']} != {s['region']}")
+    print(f"{tag}: {len(samples)} sample addresses checked")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vmregion", required=True)
+    ap.add_argument("--set", required=True)
+    ap.add_argument("--file", required=True)
+    args = ap.parse_args()
+    with open(os.path.join(args.set, "truth.json")) as f:
+        truth = json.load(f)
+    dump = os.path.join(args.set, args.file)
+    failures = []
+    check(args, truth, dump, None, failures)
+    vml = truth.get("vmlinux_file")
+    if vml:
+        path = os.path.normpath(os.path.join(args.set, vml))
+        if os.path.exists(path):
+            check(args, truth, dump, path, failures)
+        else:
+            failures.append(f"vmlinux {path} named by truth.json is missing")
+    for f in failures:
+        print("FAIL:", f)
+    print(f"{args.set}/{args.file}: {'FAILED' if failures else 'ok'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
