@@ -36,7 +36,9 @@ struct vmr_mode_consts {
 #define VMR_ESPFIX_END          UINT64_C(0xffffff7fffffffff)
 #define VMR_EFI_VA_END          UINT64_C(0xffffffef00000000) /* -68 GiB */
 #define VMR_EFI_VA_START_LAST   UINT64_C(0xfffffffeffffffff) /* -4 GiB - 1 */
-#define VMR_START_KERNEL_MAP    UINT64_C(0xffffffff80000000)
+#ifndef VMR_START_KERNEL_MAP /* also in kernel-priv.h */
+#define VMR_START_KERNEL_MAP 0xffffffff80000000ULL
+#endif
 #define VMR_KERNEL_IMAGE_SIZE   (UINT64_C(1) << 30)          /* RANDOMIZE_BASE=y */
 #define VMR_MODULES_END         UINT64_C(0xffffffffff000000)
 #define VMR_VSYSCALL_ADDR       UINT64_C(0xffffffffff600000)
