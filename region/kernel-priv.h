@@ -9,6 +9,7 @@
 
 struct vmr_vmlinux;
 struct vmr_kallsyms;
+struct vmr_btf;
 
 /** Fixed constants of the top 2 GiB (x86_64-layout.md §1.4). */
 #define VMR_START_KERNEL_MAP 0xffffffff80000000ULL
@@ -23,6 +24,11 @@ struct vmr_kernel {
 	struct vmr_vmlinux *vmlinux;        /* owned; NULL without -k */
 	struct vmr_kallsyms *kallsyms;      /* owned; loaded on first use */
 	bool kallsyms_tried;
+	struct vmr_btf *mem_btf;            /* BTF from the dump's memory, lazily */
+	void *mem_btf_data;
+	bool mem_btf_tried;
+	void *owners;                       /* owner/ indexes, built lazily */
+	void (*owners_free)(void *owners);
 	struct vmr_layout layout;
 	struct vmr_pgt pgt;                 /* kernel page tables */
 	bool pgt_ready;

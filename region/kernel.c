@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "dwarf/btf.h"
 #include "dwarf/kallsyms.h"
 #include "dwarf/vmlinux.h"
 
@@ -117,6 +118,10 @@ void vmr_kernel_close(struct vmr_kernel *k)
 {
 	if (!k)
 		return;
+	if (k->owners_free)
+		k->owners_free(k->owners);
+	vmr_btf_free(k->mem_btf);
+	free(k->mem_btf_data);
 	vmr_kallsyms_free(k->kallsyms);
 	vmr_vmlinux_close(k->vmlinux);
 	vmr_vmcoreinfo_free(k->vmcoreinfo);
