@@ -19,5 +19,6 @@
 #include <vmregion/vmcoreinfo.h>
 #include <vmregion/layout.h>
 #include <vmregion/kernel.h>
+#include <vmregion/owner.h>
 
 #endif
