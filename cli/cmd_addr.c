@@ -2,6 +2,7 @@
 /* vmregion addr: one line (or JSON object) per address: its region, whether
  * the dump holds it, and the most precise owner known. */
 #include "cli/cli.h"
+#include "cli/describe.h"
 #include "cli/json.h"
 
 #include <ctype.h>
@@ -21,86 +22,6 @@ const char cmd_addr_usage[] =
 	"\n"
 	"Exit status: 0 all answered, 1 some address is not in the dump, 2 error.\n";
 
-/* Everything known about one address. */
-struct answer {
-	struct vmr_addrinfo info;
-	bool has_symbol;
-	struct vmr_symbol sym;
-};
-
-static void resolve(struct vmr_kernel *k, uint64_t addr, struct answer *a)
-{
-	memset(a, 0, sizeof(*a));
-	vmr_kernel_describe(k, addr, &a->info);
-	if (a->info.region == VMR_REGION_KERNEL_IMAGE && a->info.section != VMR_SECTION_NONE)
-		a->has_symbol = vmr_kernel_symbolize(k, addr, &a->sym);
-}
-
-/* A kernel address that should be backed but is not: the answer is partial. */
-static bool incomplete(const struct answer *a)
-{
-	return a->info.mapped_known && !a->info.mapped;
-}
-
-static void print_text(const struct answer *a)
-{
-	const struct vmr_addrinfo *in = &a->info;
-	printf("%016" PRIx64 "  %-14s", in->addr, vmr_region_name(in->region));
-	if (in->section != VMR_SECTION_NONE)
-		printf("  %-7s", vmr_section_name(in->section));
-	if (a->has_symbol) {
-		printf("  %s+0x%" PRIx64, a->sym.name, in->addr - a->sym.addr);
-		if (a->sym.size)
-			printf("/0x%" PRIx64, a->sym.size);
-	}
-	if (in->region == VMR_REGION_VMEMMAP && in->has_pfn)
-		printf("  struct page of pfn 0x%" PRIx64, in->pfn);
-	else if (in->has_phys && in->region == VMR_REGION_DIRECT_MAP)
-		printf("  phys 0x%" PRIx64 " pfn 0x%" PRIx64, in->phys, in->phys >> 12);
-	if (in->mapped_known && !in->mapped)
-		printf("  (not in the dump)");
-	putchar('\n');
-}
-
-static void print_json(struct json *j, const struct answer *a)
-{
-	const struct vmr_addrinfo *in = &a->info;
-	json_begin_object(j);
-	json_kv_hex(j, "addr", in->addr);
-	json_kv_string(j, "region", vmr_region_name(in->region));
-	if (in->mapped_known)
-		json_kv_bool(j, "mapped", in->mapped);
-	if (in->section != VMR_SECTION_NONE)
-		json_kv_string(j, "section", vmr_section_name(in->section));
-	if (a->has_symbol) {
-		json_kv_string(j, "symbol", a->sym.name);
-		json_kv_hex(j, "offset", in->addr - a->sym.addr);
-		if (a->sym.size)
-			json_kv_hex(j, "symbol_size", a->sym.size);
-	}
-	if (in->has_phys) {
-		json_kv_hex(j, "phys", in->phys);
-		json_kv_hex(j, "pfn", in->phys >> 12);
-	} else if (in->has_pfn) {
-		json_kv_hex(j, "pfn", in->pfn);
-	}
-	if (a->has_symbol) {
-		json_key(j, "owner");
-		json_begin_object(j);
-		json_kv_string(j, "kind", "symbol");
-		json_kv_string(j, "symbol", a->sym.name);
-		json_kv_hex(j, "offset", in->addr - a->sym.addr);
-		json_end_object(j);
-	} else if (in->region == VMR_REGION_VMEMMAP && in->has_pfn) {
-		json_key(j, "owner");
-		json_begin_object(j);
-		json_kv_string(j, "kind", "page");
-		json_kv_hex(j, "pfn", in->pfn);
-		json_end_object(j);
-	}
-	json_end_object(j);
-}
-
 struct addr_run {
 	struct cli_session *s;
 	bool json;
@@ -115,14 +36,17 @@ static void answer_one(struct addr_run *run, const char *text)
 		run->status = EXIT_BAD;
 		return;
 	}
-	struct answer a;
-	resolve(run->s->kernel, addr, &a);
-	if (incomplete(&a) && run->status == EXIT_OK)
+	struct description d;
+	describe(run->s->kernel, addr, &d);
+	if (description_incomplete(&d) && run->status == EXIT_OK)
 		run->status = EXIT_INCOMPLETE;
-	if (run->json)
-		print_json(&run->j, &a);
-	else
-		print_text(&a);
+	if (run->json) {
+		describe_json(&run->j, &d);
+	} else {
+		char line[1024];
+		describe_text(&d, line, sizeof(line));
+		printf("%016" PRIx64 "  %s\n", addr, line);
+	}
 }
 
 static void answer_stdin(struct addr_run *run)
