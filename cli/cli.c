@@ -119,24 +119,20 @@ bad:
 
 const char *cli_size(uint64_t bytes, char buf[32])
 {
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB", "EB" };
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
 	int u = 0;
-	while (u < 6 && bytes >> (10 * (u + 1)))
+	while (u < 4 && bytes >> (10 * (u + 1)))
 		u++;
-	uint64_t scale = 1ULL << (10 * u), whole = bytes / scale;
+	uint64_t scale = 1ULL << (10 * u);
+	uint64_t whole = bytes / scale, rounded = (bytes + scale / 2) / scale;
 	bool exact = whole * scale == bytes;
-	/* Above a million of the largest sensible unit, say "~16M TB" as mm.rst
-	 * does for the non-canonical hole. */
-	if (u >= 4 && (bytes >> 40) >= (1ULL << 20)) {
-		snprintf(buf, 32, "~%" PRIu64 "M TB", (bytes >> 40) >> 20);
+	/* Beyond a million TB, say "~16M TB" as mm.rst does for the
+	 * non-canonical hole. */
+	if (u == 4 && whole >= (1ULL << 20)) {
+		snprintf(buf, 32, "~%" PRIu64 "M TB", (uint64_t)((rounded + (1ULL << 19)) >> 20));
 		return buf;
 	}
-	if (u > 4) { /* PB and EB read worse than TB in this table */
-		whole = bytes >> 40;
-		exact = (whole << 40) == bytes;
-		u = 4;
-	}
-	snprintf(buf, 32, "%s%" PRIu64 " %s", exact ? "" : "~", whole, unit[u]);
+	snprintf(buf, 32, "%s%" PRIu64 " %s", exact ? "" : "~", exact ? whole : rounded, unit[u]);
 	return buf;
 }
 

@@ -62,10 +62,11 @@ static void source_text(const struct vmr_value *v, char *buf, size_t size)
 static void print_dump_line(const char *path, const struct vmr_dump_info *di)
 {
 	char size[32];
-	printf("%-12s %s   %s%s", "dump", path, di->format_name,
-	       di->flattened ? " (flattened)" : "");
-	if (di->compression)
-		printf(" (%s)", di->compression);
+	printf("%-12s %s   %s", "dump", path, di->format_name);
+	if (di->flattened || di->compression)
+		printf(" (%s%s%s)", di->flattened ? "flattened" : "",
+		       di->flattened && di->compression ? ", " : "",
+		       di->compression ? di->compression : "");
 	if (di->zstd_wrapped)
 		printf(", zstd-wrapped");
 	printf(", %u CPU%s, %s RAM\n", di->ncpus, di->ncpus == 1 ? "" : "s",
@@ -83,6 +84,8 @@ static void print_text(const struct cli_common *opt, struct cli_session *s)
 	printf("%-12s %s   build-id %s   vmlinux: %s\n", "kernel",
 	       vmr_kernel_release(s->kernel) ? vmr_kernel_release(s->kernel) : "unknown",
 	       bid ? bid : "unknown", opt->vmlinux ? opt->vmlinux : "none");
+	const char *vio = vmr_kernel_vmcoreinfo_origin(s->kernel);
+	printf("%-12s %s\n", "vmcoreinfo", vio ? vio : "none (layout from registers and page tables)");
 	for (size_t i = 0; i < sizeof(main_values) / sizeof(main_values[0]); i++) {
 		const struct vmr_value *v = value_at(l, main_values[i].offset);
 		source_text(v, src, sizeof(src));
@@ -132,6 +135,8 @@ static void print_json(const struct cli_common *opt, struct cli_session *s)
 		json_kv_string(&j, "release", vmr_kernel_release(s->kernel));
 	if (vmr_kernel_build_id(s->kernel))
 		json_kv_string(&j, "build_id", vmr_kernel_build_id(s->kernel));
+	if (vmr_kernel_vmcoreinfo_origin(s->kernel))
+		json_kv_string(&j, "vmcoreinfo", vmr_kernel_vmcoreinfo_origin(s->kernel));
 	json_key(&j, "vmlinux");
 	if (opt->vmlinux)
 		json_string(&j, opt->vmlinux);

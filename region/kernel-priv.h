@@ -20,7 +20,7 @@ struct vmr_kernel {
 	struct vmr_dump *dump;              /* borrowed */
 	struct vmr_vmcoreinfo *vmcoreinfo;  /* owned; note or memory copy */
 	enum vmr_source vmcoreinfo_source;  /* VMCOREINFO or VMCOREINFO_MEM */
-	char vmcoreinfo_where[48];          /* where the memory copy was found */
+	char vmcoreinfo_where[64];          /* where the memory copy was found */
 	struct vmr_vmlinux *vmlinux;        /* owned; NULL without -k */
 	struct vmr_kallsyms *kallsyms;      /* owned; loaded on first use */
 	bool kallsyms_tried;

@@ -144,6 +144,13 @@ const struct vmr_vmcoreinfo *vmr_kernel_vmcoreinfo(const struct vmr_kernel *k)
 	return k->vmcoreinfo;
 }
 
+const char *vmr_kernel_vmcoreinfo_origin(const struct vmr_kernel *k)
+{
+	if (!k->vmcoreinfo)
+		return NULL;
+	return k->vmcoreinfo_source == VMR_SRC_VMCOREINFO_MEM ? k->vmcoreinfo_where : "note";
+}
+
 const char *vmr_kernel_release(const struct vmr_kernel *k)
 {
 	return k->release[0] ? k->release : NULL;

@@ -278,7 +278,7 @@ static bool adopt_memory_vmcoreinfo(struct vmr_kernel *k, const char *text, size
 	k->vmcoreinfo = vi;
 	k->vmcoreinfo_source = VMR_SRC_VMCOREINFO_MEM;
 	snprintf(k->vmcoreinfo_where, sizeof(k->vmcoreinfo_where),
-		 "phys 0x%" PRIx64, where);
+		 "memory copy at phys 0x%" PRIx64, where);
 	return true;
 }
 

@@ -43,6 +43,11 @@ VMR_API struct vmr_dump *vmr_kernel_dump(const struct vmr_kernel *k);
 VMR_API const struct vmr_layout *vmr_kernel_layout(const struct vmr_kernel *k);
 /** @return the parsed VMCOREINFO (note or memory copy), or NULL. */
 VMR_API const struct vmr_vmcoreinfo *vmr_kernel_vmcoreinfo(const struct vmr_kernel *k);
+/**
+ * Where the VMCOREINFO in use came from: "note" (the dump's note), "memory
+ * copy at phys 0x..." (found in the dump's memory), or NULL if there is none.
+ */
+VMR_API const char *vmr_kernel_vmcoreinfo_origin(const struct vmr_kernel *k);
 /** @return OSRELEASE, or NULL if unknown. */
 VMR_API const char *vmr_kernel_release(const struct vmr_kernel *k);
 /** @return the kernel's GNU build-id in hex, or NULL if unknown. */
