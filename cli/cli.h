@@ -52,10 +52,12 @@ const char *cli_size(uint64_t bytes, char buf[32]);
 /** Subcommands. */
 int cmd_info(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
 
 /** Usage texts. */
 extern const char cmd_info_usage[];
 extern const char cmd_addr_usage[];
+extern const char cmd_dmesg_usage[];
 
 /**
  * Parse the common options (--json, -k/--vmlinux, -h/--help) out of argv;

@@ -12,6 +12,7 @@ static const char usage[] =
 	"\n"
 	"  info [--json] DUMP [-k VMLINUX]          layout of this boot, with sources\n"
 	"  addr [--json] DUMP ADDR... [-k VMLINUX]  region and owner of addresses\n"
+	"  dmesg [--json] [--caller] DUMP           the kernel log kept in the dump\n"
 	"\n"
 	"  vmregion COMMAND --help    help for one command\n"
 	"  vmregion --version         print the version\n";
@@ -22,6 +23,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info },
 	{ "addr", cmd_addr },
+	{ "dmesg", cmd_dmesg },
 };
 
 int main(int argc, char **argv)

@@ -20,5 +20,6 @@
 #include <vmregion/layout.h>
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
+#include <vmregion/printk.h>
 
 #endif
