@@ -8,10 +8,15 @@
  *                                          of N addresses (-o: write the first K
  *                                          addresses to FILE, one hex a line, so
  *                                          that peers annotate the same ones)
- *   bulk scan DUMP START LEN [-k VMLINUX]  vmr_kernel_read() of [START, START+LEN)
+ *   bulk scan DUMP START LEN [-k VMLINUX] [-O]
+ *                                          vmr_kernel_read() of [START, START+LEN)
  *                                          in 64 KiB chunks (page by page where a
  *                                          chunk faults), vmr_classify() of every
- *                                          8-byte word
+ *                                          8-byte word (-O: vmr_kernel_describe()
+ *                                          + vmr_owner_lookup() of every word);
+ *                                          also names the first 1 MiB window that
+ *                                          the dump holds completely (for peers
+ *                                          that stop at the first missing page)
  *
  * The address mix: half are HOT addresses (known objects, e.g. the samples of
  * truth.json) plus a small random offset, half a random row of this dump's
@@ -26,6 +31,7 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +85,7 @@ static uint64_t *make_mix(const struct vmr_layout *L, size_t n, const uint64_t *
 struct opts {
 	const char *cmd, *dump, *vmlinux, *out;
 	size_t out_n;
+	bool owners;
 	uint64_t num[2];
 	int nnum;
 	uint64_t hot[256];
@@ -99,6 +106,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (strcmp(argv[i], "-o") == 0 && i + 2 < argc) {
 			o->out = argv[++i];
 			o->out_n = strtoull(argv[++i], NULL, 0);
+		} else if (strcmp(argv[i], "-O") == 0) {
+			o->owners = true;
 		} else if (o->nnum < want) {
 			o->num[o->nnum++] = strtoull(argv[i], NULL, 0);
 		} else if (o->nhot < sizeof(o->hot) / sizeof(o->hot[0])) {
@@ -187,6 +196,9 @@ static int do_scan(struct vmr_kernel *k, const struct vmr_layout *L, const struc
 	size_t per_region[VMR_REGION__COUNT] = {0};
 	double t_read = 0, t_class = 0;
 	struct vmr_addrinfo ai;
+	struct vmr_owner ow;
+	size_t owned = 0;
+	uint64_t full_run = 0, full_mib = 0; /* bytes present since a 1 MiB boundary */
 	for (uint64_t off = 0; off < len; off += CHUNK) {
 		uint64_t want = len - off < CHUNK ? len - off : CHUNK;
 		uint64_t va = start + off;
@@ -212,13 +224,27 @@ static int do_scan(struct vmr_kernel *k, const struct vmr_layout *L, const struc
 		double t1 = now();
 		t_read += t1 - t0;
 		read_bytes += got;
+		if ((va & 0xfffff) == 0)
+			full_run = 0;
+		full_run += got == want ? want : 0;
+		if (!full_mib && full_run == 0x100000)
+			full_mib = va + want - 0x100000;
 		for (uint64_t p = 0; p < want; p += PAGE) {
 			if (!ok[p / PAGE])
 				continue;
 			uint64_t l = want - p < PAGE ? want - p : PAGE;
 			const uint64_t *w = (const uint64_t *)(buf + p);
 			for (uint64_t j = 0; j < l / 8; j++) {
-				vmr_classify(L, w[j], &ai);
+				if (o->owners) {
+					vmr_kernel_describe(k, w[j], &ai);
+					struct vmr_error *e = vmr_owner_lookup(k, &ai, &ow);
+					if (e)
+						vmr_error_free(e);
+					else if (ow.kind != VMR_OWNER_NONE)
+						owned++;
+				} else {
+					vmr_classify(L, w[j], &ai);
+				}
 				per_region[ai.region]++;
 				sink += ai.pfn;
 			}
@@ -227,7 +253,8 @@ static int do_scan(struct vmr_kernel *k, const struct vmr_layout *L, const struc
 		t_class += now() - t1;
 	}
 	double total = t_read + t_class;
-	printf("RESULT scan start=0x%" PRIx64 " len=%" PRIu64 " read_bytes=%" PRIu64
+	printf("RESULT scan owners=%d owned=%zu first_full_mib=0x%" PRIx64, o->owners, owned, full_mib);
+	printf(" start=0x%" PRIx64 " len=%" PRIu64 " read_bytes=%" PRIu64
 	       " missing_bytes=%" PRIu64 " words=%" PRIu64 " seconds=%.6f read_seconds=%.6f"
 	       " classify_seconds=%.6f rate=%.0f classify_rate=%.0f checksum=%" PRIx64,
 	       start, len, read_bytes, missing, words, total, t_read, t_class,
