@@ -440,3 +440,63 @@ struct vmr_error *vmr_btf_member_offset(const struct vmr_btf *b, const char *typ
 	}
 	return vmr_error_new(VMR_ERR_LIMIT, "BTF: member path %s too deep", member);
 }
+
+/** Value of enumerator @p i of the ENUM/ENUM64 type @p t. */
+static int64_t enumerator_value(const struct btf_type *t, unsigned i)
+{
+	const uint8_t *m = (const uint8_t *)(t + 1);
+	if (kind_of(t) == KIND_ENUM) {
+		int32_t v32;
+		uint32_t u32;
+		memcpy(&v32, m + (size_t)i * 8 + 4, 4);
+		memcpy(&u32, m + (size_t)i * 8 + 4, 4);
+		return (t->info >> 31) ? v32 : (int64_t)u32;
+	}
+	uint32_t lo, hi;
+	memcpy(&lo, m + (size_t)i * 12 + 4, 4);
+	memcpy(&hi, m + (size_t)i * 12 + 8, 4);
+	return (int64_t)((uint64_t)hi << 32 | lo);
+}
+
+struct vmr_error *vmr_btf_enum_name(const struct vmr_btf *b, const char *type,
+				    int64_t value, const char **name, int64_t *at)
+{
+	char key[128];
+	if (strncmp(type, "enum ", 5)) {
+		size_t n = strlen(type);
+		if (n + 6 > sizeof(key))
+			return vmr_error_new(VMR_ERR_NOT_FOUND, "BTF: no enum %s", type);
+		memcpy(key, "enum ", 5);
+		memcpy(key + 5, type, n + 1);
+		type = key;
+	}
+	uint32_t tid = find_type(b, type, false);
+	const struct btf_type *t = type_at(b, tid);
+	if (!t || (kind_of(t) != KIND_ENUM && kind_of(t) != KIND_ENUM64))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "BTF: no %s", type);
+	size_t stride = kind_of(t) == KIND_ENUM ? 8 : 12;
+	const uint8_t *m = (const uint8_t *)(t + 1);
+	const char *best = NULL;
+	int64_t best_val = 0;
+	for (unsigned i = 0; i < vlen_of(t); i++) {
+		int64_t v = enumerator_value(t, i);
+		uint32_t no;
+		memcpy(&no, m + (size_t)i * stride, 4);
+		const char *n = name_of(b, no);
+		if (v > value || !*n)
+			continue;
+		bool better = !best || v > best_val ||
+			      (v == best_val && !strncmp(best, "__", 2) && strncmp(n, "__", 2));
+		if (better) {
+			best = n;
+			best_val = v;
+		}
+	}
+	if (!best)
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "BTF: no enumerator of %s at or below %lld",
+				     type, (long long)value);
+	*name = best;
+	if (at)
+		*at = best_val;
+	return NULL;
+}

@@ -51,4 +51,18 @@ struct vmr_error *vmr_btf_type_size(const struct vmr_btf *b, const char *name,
 struct vmr_error *vmr_btf_member_offset(const struct vmr_btf *b, const char *type,
 					const char *member, uint64_t *off);
 
+/**
+ * The enumerator of the enum @p type ("fixed_addresses"; an "enum " prefix is
+ * accepted) that names @p value: the one with the greatest value at or below
+ * @p value, so that a caller can name a slot inside a range as NAME+k.
+ * Among enumerators of that value, names not starting with "__" come first
+ * (FIX_BTMAP_END before __end_of_permanent_fixed_addresses), then
+ * declaration order.
+ * @param[out] name the enumerator (valid while @p b lives).
+ * @param[out] at its value (== @p value for an exact match); may be NULL.
+ * @return NULL or VMR_ERR_NOT_FOUND (no such enum, or every value is above).
+ */
+struct vmr_error *vmr_btf_enum_name(const struct vmr_btf *b, const char *type,
+				    int64_t value, const char **name, int64_t *at);
+
 #endif

@@ -424,6 +424,84 @@ struct vmr_error *vmr_vmlinux_enumerator(struct vmr_vmlinux *v, const char *name
 		   dwarf_enumerator(v, name, value));
 }
 
+/** A question for enum_name_fn(): the enum, the value, the answer. */
+struct enum_query {
+	const char *type;
+	int64_t value;
+	const char **name;
+	int64_t *at;
+};
+
+/** The enum named q->type: its enumerator for q->value (see vmr_btf_enum_name()). */
+static bool enum_name_fn(Dwarf_Die *die, const void *arg, int64_t *result)
+{
+	const struct enum_query *q = arg;
+	Dwarf_Die child;
+	if (dwarf_tag(die) != DW_TAG_enumeration_type || !name_is(die, q->type) ||
+	    dwarf_child(die, &child))
+		return false;
+	const char *best = NULL;
+	int64_t best_val = 0;
+	do {
+		Dwarf_Attribute attr;
+		Dwarf_Sword s;
+		Dwarf_Word u;
+		int64_t v;
+		const char *n = dwarf_diename(&child);
+		if (dwarf_tag(&child) != DW_TAG_enumerator || !n || !*n ||
+		    !dwarf_attr(&child, DW_AT_const_value, &attr))
+			continue;
+		if (dwarf_whatform(&attr) == DW_FORM_sdata ||
+		    dwarf_whatform(&attr) == DW_FORM_implicit_const) {
+			if (dwarf_formsdata(&attr, &s))
+				continue;
+			v = s;
+		} else {
+			if (dwarf_formudata(&attr, &u))
+				continue;
+			v = (int64_t)u;
+		}
+		if (v > q->value)
+			continue;
+		if (!best || v > best_val ||
+		    (v == best_val && !strncmp(best, "__", 2) && strncmp(n, "__", 2))) {
+			best = n;
+			best_val = v;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	if (!best)
+		return false;
+	*q->name = best;
+	*result = best_val;
+	return true;
+}
+
+static struct vmr_error *dwarf_enum_name(struct vmr_vmlinux *v, const char *type,
+					 int64_t value, const char **name, int64_t *at)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_load(v, &dw);
+	if (err)
+		return err;
+	if (!strncmp(type, "enum ", 5))
+		type += 5;
+	int64_t found;
+	struct enum_query q = { type, value, name, at };
+	if (!scan_units(dw, enum_name_fn, &q, &found))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: DWARF: no enumerator of enum %s "
+				     "at or below %lld", v->path, type, (long long)value);
+	if (at)
+		*at = found;
+	return NULL;
+}
+
+struct vmr_error *vmr_vmlinux_enum_name(struct vmr_vmlinux *v, const char *type,
+					int64_t value, const char **name, int64_t *at)
+{
+	TYPE_QUERY(v, vmr_btf_enum_name(b, type, value, name, at),
+		   dwarf_enum_name(v, type, value, name, at));
+}
+
 struct vmr_error *vmr_vmlinux_type_size(struct vmr_vmlinux *v, const char *name,
 					uint64_t *size)
 {

@@ -101,6 +101,16 @@ struct vmr_error *vmr_vmlinux_enumerator(struct vmr_vmlinux *v, const char *name
 					 int64_t *value);
 
 /**
+ * The enumerator of the enum @p type that names @p value: the greatest value
+ * at or below it, names without a "__" prefix first, then declaration order
+ * (vmr_btf_enum_name()).
+ * @param[out] name valid until close.  @param[out] at its value; may be NULL.
+ * @return NULL, VMR_ERR_NOT_FOUND, or an error loading BTF/DWARF.
+ */
+struct vmr_error *vmr_vmlinux_enum_name(struct vmr_vmlinux *v, const char *type,
+					int64_t value, const char **name, int64_t *at);
+
+/**
  * sizeof the type @p name: a struct or union tag ("page"; "struct page" and
  * "union foo" are accepted too), else a typedef or base type of that name.
  * @return NULL, VMR_ERR_NOT_FOUND, or an error loading BTF/DWARF.

@@ -101,3 +101,21 @@ struct vmr_error *vmr_kernel_read_u32(struct vmr_kernel *k, uint64_t addr, uint3
 {
 	return vmr_kernel_read(k, addr, out, sizeof(*out));
 }
+
+struct vmr_error *vmr_kernel_enum_name(struct vmr_kernel *k, const char *type, int64_t value,
+				       char *buf, size_t size, int64_t *at)
+{
+	const char *name = NULL;
+	struct vmr_error *err;
+	if (k->vmlinux) {
+		err = vmr_vmlinux_enum_name(k->vmlinux, type, value, &name, at);
+	} else {
+		struct vmr_btf *btf = memory_btf(k);
+		if (!btf)
+			return no_types(type);
+		err = vmr_btf_enum_name(btf, type, value, &name, at);
+	}
+	if (!err)
+		snprintf(buf, size, "%s", name);
+	return err;
+}

@@ -30,4 +30,13 @@ struct vmr_error *vmr_kernel_enumerator(struct vmr_kernel *k, const char *name,
 struct vmr_error *vmr_kernel_read_u64(struct vmr_kernel *k, uint64_t addr, uint64_t *out);
 struct vmr_error *vmr_kernel_read_u32(struct vmr_kernel *k, uint64_t addr, uint32_t *out);
 
+/**
+ * Name of @p value in the enum @p type ("fixed_addresses"): the enumerator
+ * with the greatest value at or below it (vmr_btf_enum_name()), copied into
+ * @p buf; @p at (may be NULL) gets its value, == @p value for an exact match.
+ * Sources: the vmlinux (BTF, else DWARF), else the BTF in the dump.
+ */
+struct vmr_error *vmr_kernel_enum_name(struct vmr_kernel *k, const char *type, int64_t value,
+				       char *buf, size_t size, int64_t *at);
+
 #endif
