@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file test_owner_corpus_slab.c  Slab and page owners of the real dumps:
+ * every dump file of every ${VMR_CORPUS:-/work/shared/corpus}/<set>/
+ * truth.json and of samples/, without and (custom sets) with the vmlinux,
+ * against the truth samples cache_obj, cache_obj_inner, kmalloc_obj,
+ * task_struct, page_directmap and page_struct.
+ *
+ * Files marked `incomplete` (makedumpfile 1.7.2 on 6.12) may lack a slab
+ * page: there the answer must be right or say "not in the dump" (mapped
+ * false and no slab owner), never a wrong cache or object.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <vmregion/kernel.h>
+#include <vmregion/owner.h>
+
+struct case_ {
+	char path[1024];    /* the dump */
+	char truth[1024];   /* its set's truth.json */
+	char name[256];     /* file name inside the set */
+	char vmlinux[1024]; /* "" = without */
+	char test_name[600];
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[65536];
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *p = realloc(buf, cap);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* ---- small JSON helpers: enough for truth.json, no JSON library ---- */
+
+/** After the first `"key":` in [p, end) (spaces skipped), or NULL. */
+static const char *after_key(const char *p, const char *end, const char *key)
+{
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	size_t n = strlen(pat);
+	for (; p && p + n <= end; p++) {
+		if (!memcmp(p, pat, n)) {
+			p += n;
+			while (p < end && (*p == ' ' || *p == '\n'))
+				p++;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/** End of the object/array opening at @p p (one past its closing brace). */
+static const char *block_end(const char *p)
+{
+	int depth = 0;
+	bool str = false;
+	for (; *p; p++) {
+		if (str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				str = false;
+			continue;
+		}
+		if (*p == '"')
+			str = true;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
+static bool get_string(const char *p, const char *end, const char *key, char *out, size_t len)
+{
+	p = after_key(p, end, key);
+	if (!p || *p != '"')
+		return false;
+	size_t i = 0;
+	for (p++; p < end && *p != '"' && i + 1 < len; p++)
+		out[i++] = *p;
+	out[i] = 0;
+	return true;
+}
+
+static bool get_hex(const char *p, const char *end, const char *key, uint64_t *v)
+{
+	char buf[40];
+	if (!get_string(p, end, key, buf, sizeof(buf)))
+		return false;
+	*v = strtoull(buf, NULL, 16);
+	return true;
+}
+
+static bool get_uint(const char *p, const char *end, const char *key, uint64_t *v)
+{
+	p = after_key(p, end, key);
+	if (!p || *p < '0' || *p > '9')
+		return false;
+	*v = strtoull(p, NULL, 10);
+	return true;
+}
+
+/** The sample object named @p name: [*start, *end), or false. */
+static bool find_sample(const char *json, const char *name, const char **start,
+			const char **end)
+{
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\"name\": \"%s\"", name);
+	const char *p = strstr(json, pat);
+	if (!p)
+		return false;
+	/* back to the sample's opening brace */
+	while (p > json && *p != '{')
+		p--;
+	*start = p;
+	*end = block_end(p);
+	return true;
+}
+
+/* ---- the checks ---- */
+
+struct owner_truth {
+	char kind[16], cache[64];
+	uint64_t addr, object, offset, object_size, pfn, struct_page, phys;
+	bool has_object_size;
+};
+
+static bool read_truth(const char *json, const char *name, struct owner_truth *t)
+{
+	const char *s, *e;
+	memset(t, 0, sizeof(*t));
+	if (!find_sample(json, name, &s, &e))
+		return false;
+	if (!get_hex(s, e, "addr", &t->addr))
+		return false;
+	const char *o = after_key(s, e, "owner");
+	if (!o || *o != '{')
+		return false;
+	const char *oe = block_end(o);
+	get_string(o, oe, "kind", t->kind, sizeof(t->kind));
+	get_string(o, oe, "cache", t->cache, sizeof(t->cache));
+	get_hex(o, oe, "object", &t->object);
+	get_hex(o, oe, "offset", &t->offset);
+	get_hex(o, oe, "pfn", &t->pfn);
+	get_hex(o, oe, "struct_page", &t->struct_page);
+	get_hex(o, oe, "phys", &t->phys);
+	t->has_object_size = get_uint(o, oe, "object_size", &t->object_size);
+	return true;
+}
+
+static const char *const slab_samples[] = { "cache_obj", "cache_obj_inner", "kmalloc_obj",
+					    "task_struct" };
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void check_slab(const struct case_ *c, struct vmr_kernel *k, const char *name,
+		       const struct owner_truth *t, bool incomplete, unsigned *named)
+{
+	struct vmr_addrinfo info;
+	struct vmr_owner o;
+	vmr_kernel_describe(k, t->addr, &info);
+	assert_int_equal(info.region, VMR_REGION_DIRECT_MAP);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	if (incomplete && info.mapped_known && !info.mapped && o.kind != VMR_OWNER_SLAB) {
+		print_message("  %s: not in the dump (%s)\n", name, o.reason);
+		return;
+	}
+	if (o.kind != VMR_OWNER_SLAB)
+		fail_msg("%s %s 0x%" PRIx64 ": owner %s (%s), want slab %s", c->test_name, name,
+			 t->addr, vmr_owner_kind_name(o.kind), o.reason, t->cache);
+	assert_string_equal(o.cache, t->cache);
+	assert_int_equal(o.object, t->object);
+	assert_int_equal(o.offset, t->offset);
+	/* task_struct's "size" in the truth is mem_dump_obj()'s (usersize on 6.1). */
+	if (t->has_object_size && strcmp(name, "task_struct"))
+		assert_int_equal(o.object_size, t->object_size);
+	/* Every sample object is alive: never "free"; known unless memory is missing. */
+	assert_int_not_equal(o.allocated, 0);
+	if (!incomplete || info.mapped)
+		assert_int_equal(o.allocated, 1);
+	print_message("  %s: slab %s object 0x%" PRIx64 "+0x%" PRIx64 " allocated %d%s\n", name,
+		      o.cache, o.object, o.offset, o.allocated,
+		      info.mapped ? "" : " (not in the dump)");
+	(*named)++;
+}
+
+static void test_owners(void **state)
+{
+	const struct case_ *c = *state;
+	char *json = slurp(c->truth);
+	if (!json)
+		fail_msg("cannot read %s", c->truth);
+	bool incomplete = false;
+	const char *fd = after_key(json, json + strlen(json), "files_detail");
+	if (fd && *fd == '{') {
+		const char *fde = block_end(fd);
+		const char *me = after_key(fd, fde, c->name);
+		if (me && *me == '{')
+			incomplete = after_key(me, block_end(me), "incomplete") != NULL;
+	}
+	uint64_t page_offset_base = 0;
+	assert_true(get_hex(json, json + strlen(json), "page_offset_base", &page_offset_base));
+
+	struct vmr_dump *d = NULL;
+	struct vmr_error *err = vmr_dump_open(c->path, &d);
+	if (err)
+		fail_msg("%s", vmr_error_message(err));
+	struct vmr_kernel *k = NULL;
+	err = vmr_kernel_open(d, c->vmlinux[0] ? c->vmlinux : NULL, &k);
+	if (err)
+		fail_msg("%s: %s", c->test_name, vmr_error_message(err));
+
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned named = 0;
+	struct owner_truth t;
+	for (size_t i = 0; i < sizeof(slab_samples) / sizeof(slab_samples[0]); i++) {
+		if (!read_truth(json, slab_samples[i], &t))
+			fail_msg("%s: no sample %s", c->truth, slab_samples[i]);
+		assert_string_equal(t.kind, "slab");
+		check_slab(c, k, slab_samples[i], &t, incomplete, &named);
+	}
+
+	/* page_directmap: the page, its pfn and struct page. */
+	struct vmr_addrinfo info;
+	struct vmr_owner o;
+	assert_true(read_truth(json, "page_directmap", &t));
+	vmr_kernel_describe(k, t.addr, &info);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	assert_int_equal(o.kind, VMR_OWNER_PAGE);
+	assert_int_equal(o.pfn, t.pfn);
+	assert_int_equal(o.struct_page, t.struct_page);
+	assert_int_equal(o.offset, t.offset);
+	assert_int_equal(o.page_addr, t.addr & ~0xfffULL);
+	assert_int_equal(o.pfn << 12, t.phys);
+	assert_non_null(strstr(o.flags_text, info.mapped ? "in the dump" : "not in the dump"));
+	named++;
+
+	/* page_struct: the struct page of that pfn, at offset 0 (flags). */
+	uint64_t pfn = t.pfn;
+	assert_true(read_truth(json, "page_struct", &t));
+	assert_int_equal(t.pfn, pfn);
+	vmr_kernel_describe(k, t.addr, &info);
+	assert_int_equal(info.region, VMR_REGION_VMEMMAP);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	assert_int_equal(o.kind, VMR_OWNER_PAGE);
+	assert_int_equal(o.pfn, t.pfn);
+	assert_int_equal(o.struct_page, t.addr);
+	assert_int_equal(o.offset, 0);
+	assert_int_equal(o.page_addr, page_offset_base + (t.pfn << 12));
+	assert_string_equal(o.field, "flags");
+	/* Further into the same struct page: union members and the refcount. */
+	vmr_kernel_describe(k, t.addr + 8, &info);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	assert_non_null(strstr(o.field, "compound_head"));
+	vmr_kernel_describe(k, t.addr + 52, &info);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	assert_string_equal(o.field, "_refcount");
+	named++;
+
+	/* 100 direct-map addresses through the slab objects' pages: cheap. */
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(read_truth(json, "kmalloc_obj", &t));
+	for (unsigned i = 0; i < 100; i++) {
+		vmr_kernel_describe(k, (t.addr & ~0xfffULL) + i * 40, &info);
+		assert_null(vmr_owner_lookup(k, &info, &o));
+		if (!incomplete || info.mapped)
+			assert_int_equal(o.kind, VMR_OWNER_SLAB);
+	}
+	double ms100 = ms_since(&t1);
+	print_message("%s: %u/6 owners as the guest named them; %.1f ms in all, %.2f ms for "
+		      "100 slab addresses\n", c->test_name, named, ms_since(&t0), ms100);
+	assert_true(ms100 < 200.0);
+
+	vmr_kernel_close(k);
+	vmr_dump_close(d);
+	free(json);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct case_ *)a)->test_name, ((const struct case_ *)b)->test_name);
+}
+
+static void add_case(struct case_ **cases, size_t *n, const char *dir, const char *file,
+		     const char *vmlinux)
+{
+	struct case_ *c = realloc(*cases, (*n + 1) * sizeof(**cases));
+	if (!c)
+		return;
+	*cases = c;
+	c = &c[(*n)++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s/%s", dir, file);
+	snprintf(c->truth, sizeof(c->truth), "%s/truth.json", dir);
+	snprintf(c->name, sizeof(c->name), "%s", file);
+	if (vmlinux)
+		snprintf(c->vmlinux, sizeof(c->vmlinux), "%s/%s", dir, vmlinux);
+	const char *set = strrchr(dir, '/');
+	snprintf(c->test_name, sizeof(c->test_name), "%s/%s%s", set ? set + 1 : dir, file,
+		 vmlinux ? " -k vmlinux" : "");
+}
+
+/** The dump files truth.json lists under "files" that exist, each once or twice. */
+static void add_set(const char *dir, struct case_ **cases, size_t *n)
+{
+	char truth[1024];
+	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
+	char *json = slurp(truth);
+	if (!json)
+		return;
+	const char *end = json + strlen(json);
+	char vmlinux[512] = "";
+	get_string(json, end, "vmlinux_file", vmlinux, sizeof(vmlinux));
+	const char *f = after_key(json, end, "files");
+	if (f && *f == '{') {
+		const char *fe = block_end(f);
+		for (const char *p = f + 1; p < fe;) {
+			const char *q = strchr(p, '"');
+			if (!q || q >= fe)
+				break;
+			const char *r = strchr(q + 1, '"');
+			if (!r || r >= fe)
+				break;
+			char file[256];
+			snprintf(file, sizeof(file), "%.*s", (int)(r - q - 1), q + 1);
+			/* skip the value string */
+			const char *v = strchr(r + 1, '"');
+			const char *ve = v ? strchr(v + 1, '"') : NULL;
+			p = ve ? ve + 1 : fe;
+			char path[1400];
+			struct stat st;
+			snprintf(path, sizeof(path), "%s/%s", dir, file);
+			if (stat(path, &st))
+				continue;
+			add_case(cases, n, dir, file, NULL);
+			char vpath[1400];
+			snprintf(vpath, sizeof(vpath), "%s/%s", dir, vmlinux);
+			if (vmlinux[0] && !stat(vpath, &st))
+				add_case(cases, n, dir, file, vmlinux);
+		}
+	}
+	free(json);
+}
+
+int main(void)
+{
+	const char *corpus = getenv("VMR_CORPUS");
+	bool explicit = corpus && *corpus;
+	if (!explicit)
+		corpus = "/work/shared/corpus";
+	struct case_ *cases = NULL;
+	size_t n = 0;
+	DIR *dh = opendir(corpus);
+	if (!dh && explicit) {
+		fprintf(stderr, "VMR_CORPUS=%s: cannot open\n", corpus);
+		return 1;
+	}
+	if (dh) {
+		struct dirent *e;
+		while ((e = readdir(dh))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char dir[1024];
+			snprintf(dir, sizeof(dir), "%s/%s", corpus, e->d_name);
+			add_set(dir, &cases, &n);
+		}
+		closedir(dh);
+	} else {
+		printf("corpus %s not found: its dumps are skipped\n", corpus);
+	}
+	const char *samples = getenv("VMR_SAMPLES");
+	add_set(samples && *samples ? samples : "/work/main/samples", &cases, &n);
+	if (!n) {
+		printf("no dumps found: nothing to test (skipped)\n");
+		return 0;
+	}
+	qsort(cases, n, sizeof(*cases), by_name);
+	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	if (!tests)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		tests[i] = (struct CMUnitTest){ .name = cases[i].test_name,
+						.test_func = test_owners,
+						.initial_state = &cases[i] };
+	int r = _cmocka_run_group_tests("owner-corpus-slab", tests, n, NULL, NULL);
+	free(tests);
+	free(cases);
+	return r;
+}
