@@ -34,6 +34,17 @@ bool vmr_page_field_name(const struct vmr_page_field *fields, unsigned n, uint64
 	return len != 0;
 }
 
+bool vmr_page_of_struct_page(const struct vmr_slab_layout *l, uint64_t addr, uint64_t *pfn,
+			     uint64_t *offset)
+{
+	if (!l->page_size || addr < l->vmemmap_base)
+		return false;
+	uint64_t rel = addr - l->vmemmap_base;
+	*pfn = rel / l->page_size;
+	*offset = rel % l->page_size;
+	return !l->max_pfn || *pfn < l->max_pfn;
+}
+
 bool vmr_page_layout(struct vmr_kernel *k, struct vmr_slab_info *si)
 {
 	if (si->page_tried)
@@ -150,9 +161,8 @@ struct vmr_error *vmr_owner_vmemmap(struct vmr_kernel *k, const struct vmr_addri
 		vmr_owner_none(out, "below vmemmap_base 0x%016" PRIx64, l->vmemmap_base);
 		return NULL;
 	}
-	uint64_t rel = info->addr - l->vmemmap_base;
-	uint64_t pfn = rel / l->page_size;
-	if (l->max_pfn && pfn >= l->max_pfn) {
+	uint64_t pfn = 0, off = 0;
+	if (!vmr_page_of_struct_page(l, info->addr, &pfn, &off)) {
 		vmr_owner_none(out, "struct page of pfn 0x%" PRIx64 ", beyond max_pfn 0x%" PRIx64,
 			       pfn, l->max_pfn);
 		return NULL;
@@ -161,7 +171,7 @@ struct vmr_error *vmr_owner_vmemmap(struct vmr_kernel *k, const struct vmr_addri
 	out->kind = VMR_OWNER_PAGE;
 	out->pfn = pfn;
 	out->struct_page = l->vmemmap_base + pfn * l->page_size;
-	out->offset = rel % l->page_size;
+	out->offset = off;
 	out->page_addr = l->page_offset_base + (pfn << PAGE_SHIFT);
 	vmr_page_field_name(si->fields, si->nfields, out->offset, out->field, sizeof(out->field));
 	return NULL;

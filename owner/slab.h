@@ -167,4 +167,13 @@ struct vmr_page_field {
 bool vmr_page_field_name(const struct vmr_page_field *fields, unsigned n, uint64_t off,
 			 char *buf, size_t size);
 
+/**
+ * The pfn whose struct page holds the vmemmap address @p addr, and the
+ * byte offset in it: pfn = (addr - vmemmap_base) / SIZE(page).
+ * @return false if @p addr is below vmemmap_base or the pfn is at or
+ * beyond l->max_pfn (when known), or SIZE(page) is unknown.
+ */
+bool vmr_page_of_struct_page(const struct vmr_slab_layout *l, uint64_t addr, uint64_t *pfn,
+			     uint64_t *offset);
+
 #endif
