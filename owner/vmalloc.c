@@ -654,6 +654,16 @@ const struct vmr_vmap_area *vmr_vmap_lookup(struct vmr_kernel *k, uint64_t addr)
 	return vmr_vmap_find(v->res.areas, v->res.n, addr, NULL);
 }
 
+size_t vmr_vmap_areas(struct vmr_kernel *k, const struct vmr_vmap_area **areas,
+		      bool *incomplete)
+{
+	struct vmr_vmap *v = get_index(k);
+	*areas = v ? v->res.areas : NULL;
+	if (incomplete)
+		*incomplete = !v || v->res.incomplete;
+	return v ? v->res.n : 0;
+}
+
 /* The area's caller, flags and pages into @p out (start/end left alone). */
 static void fill_area(struct vmr_kernel *k, const struct vmr_vmap_area *a, struct vmr_owner *out)
 {

@@ -126,4 +126,12 @@ struct vmr_kernel;
  */
 const struct vmr_vmap_area *vmr_vmap_lookup(struct vmr_kernel *k, uint64_t addr);
 
+/**
+ * All busy vmap areas of @p k, sorted (index built on first use).
+ * @param[out] incomplete (may be NULL) whether the walk stopped early.
+ * @return the number of areas; *@p areas is valid until the kernel is closed.
+ */
+size_t vmr_vmap_areas(struct vmr_kernel *k, const struct vmr_vmap_area **areas,
+		      bool *incomplete);
+
 #endif
