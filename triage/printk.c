@@ -111,13 +111,15 @@ static struct vmr_error *membuf_read(vmr_read_fn read, void *rctx, uint64_t addr
 		membuf_free(mb);
 		return &vmr_enomem;
 	}
+	uint64_t last = addr + len - 1; /* addr + len may be 2^64 */
 	for (size_t i = 0; i < npages; i++) {
-		uint64_t lo = first + i * PAGE_SIZE_4K, hi = lo + PAGE_SIZE_4K;
+		uint64_t lo = first + i * PAGE_SIZE_4K, hi = lo + (PAGE_SIZE_4K - 1);
 		if (lo < addr)
 			lo = addr;
-		if (hi > addr + len)
-			hi = addr + len;
-		struct vmr_error *e = read(rctx, lo, mb->data + (lo - addr), (size_t)(hi - lo));
+		if (hi > last)
+			hi = last;
+		size_t n = (size_t)(hi - lo) + 1;
+		struct vmr_error *e = read(rctx, lo, mb->data + (lo - addr), n);
 		if (!e)
 			continue;
 		if (vmr_error_code(e) != VMR_ERR_FAULT) {
@@ -126,7 +128,7 @@ static struct vmr_error *membuf_read(vmr_read_fn read, void *rctx, uint64_t addr
 			goto fail;
 		}
 		vmr_error_free(e);
-		memset(mb->data + (lo - addr), 0, (size_t)(hi - lo));
+		memset(mb->data + (lo - addr), 0, n);
 		mb->missing[i] = 1;
 		mb->nmissing++;
 	}
@@ -182,6 +184,17 @@ static struct vmr_error *check_prb_offsets(const struct vmr_prb_offsets *o)
 {
 	const char *bad = NULL;
 	uint64_t dr = o->rb_desc_ring, tr = o->rb_text_data_ring, rb = o->ringbuffer_size;
+	const uint64_t all[] = { o->rb_desc_ring, o->rb_text_data_ring, o->dr_count_bits,
+				 o->dr_descs, o->dr_infos, o->dr_head_id, o->dr_tail_id,
+				 o->desc_state_var, o->desc_text_blk_lpos, o->lpos_begin,
+				 o->lpos_next, o->info_seq, o->info_ts_nsec, o->info_text_len,
+				 o->info_caller_id, o->info_subsystem, o->info_device,
+				 o->data_size_bits, o->data_data };
+	/* Each offset alone inside a struct first, so that sums cannot wrap. */
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] > VMR_PRB_MAX_STRUCT)
+			return vmr_error_new(VMR_ERR_FORMAT, "printk ring: offset %" PRIu64
+					     " out of bounds", all[i]);
 	if (rb == 0 || rb > VMR_PRB_MAX_STRUCT || o->desc_size == 0 ||
 	    o->desc_size > VMR_PRB_MAX_STRUCT || o->info_size == 0 ||
 	    o->info_size > VMR_PRB_MAX_STRUCT || o->atomic_counter > 8)
@@ -241,7 +254,9 @@ static bool data_block(unsigned size_bits, uint64_t begin, uint64_t next, uint64
 
 	if ((begin & 7) || (next & 7) || begin == next)
 		return false;
-	if (wb == wn && begin < next) {
+	/* lpos values start at -size (BLK0_LPOS) and wrap past 2^64: compare
+	 * wrap counts modulo, sizes as differences. */
+	if (wb == wn) {
 		*boff = begin & mask;
 		*bsize = next - begin;
 	} else if (((wb + 1) & wmask) == wn) {
