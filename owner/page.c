@@ -173,6 +173,8 @@ struct vmr_error *vmr_owner_vmemmap(struct vmr_kernel *k, const struct vmr_addri
 	out->struct_page = l->vmemmap_base + pfn * l->page_size;
 	out->offset = off;
 	out->page_addr = l->page_offset_base + (pfn << PAGE_SHIFT);
-	vmr_page_field_name(si->fields, si->nfields, out->offset, out->field, sizeof(out->field));
+	/* A slab's head page is a struct slab: name its members. */
+	if (!vmr_slab_struct_field(k, pfn, off, out->field, sizeof(out->field)))
+		vmr_page_field_name(si->fields, si->nfields, off, out->field, sizeof(out->field));
 	return NULL;
 }

@@ -36,6 +36,9 @@ struct vmr_slab_info {
 	struct vmr_slab_layout l;
 	struct vmr_slab_cache_slot caches[VMR_SLAB_CACHE_SLOTS];
 	struct vmr_kmem_cache scratch;
+	bool slab_fields_tried;
+	struct vmr_page_field slab_fields[VMR_PAGE_MAX_FIELDS];
+	unsigned nslab_fields;
 };
 
 /** The shared facts of @p k (allocated on first call; NULL on OOM). */
@@ -47,5 +50,14 @@ struct vmr_slab_info *vmr_slab_info_get(struct vmr_kernel *k);
  * SIZE(page) are unknown.
  */
 bool vmr_page_layout(struct vmr_kernel *k, struct vmr_slab_info *si);
+
+/**
+ * For a vmemmap address in the struct page of @p pfn: when that page is the
+ * head of a slab, name the struct slab member at @p off ("slab_cache",
+ * "freelist", "counters", ...) in @p buf.  @return false if the page is no
+ * slab head (or slabs cannot be read): the caller names struct page members.
+ */
+bool vmr_slab_struct_field(struct vmr_kernel *k, uint64_t pfn, uint64_t off, char *buf,
+			   size_t size);
 
 #endif

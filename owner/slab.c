@@ -536,3 +536,52 @@ bool vmr_owner_find_slab(struct vmr_kernel *k, const struct vmr_addrinfo *info,
 	out->allocated = vmr_slab_object_allocated(l, vmr_kernel_read_cb, k, &slab, s, object);
 	return true;
 }
+
+/* struct slab members (mm/slab.h, SLUB) and their sizes. */
+static const struct {
+	const char *member, *name;
+	uint64_t add, size;
+} slab_members[] = {
+	{ "__page_flags", "__page_flags", 0, 8 },
+	{ "slab_cache", "slab_cache", 0, 8 },
+	{ "slab_list", "slab_list.next", 0, 8 },
+	{ "slab_list", "slab_list.prev", 8, 8 },
+	{ "next", "next", 0, 8 },
+	{ "slabs", "slabs", 0, 4 },
+	{ "freelist", "freelist", 0, 8 },
+	{ "counters", "counters", 0, 8 },
+	{ "__page_type", "__page_type", 0, 4 },
+	{ "__page_refcount", "__page_refcount", 0, 4 },
+	{ "obj_exts", "obj_exts", 0, 8 },
+	{ "memcg_data", "memcg_data", 0, 8 },
+};
+
+bool vmr_slab_struct_field(struct vmr_kernel *k, uint64_t pfn, uint64_t off, char *buf,
+			   size_t size)
+{
+	struct vmr_slab_info *si = slab_ready(k);
+	if (!si)
+		return false;
+	if (!si->slab_fields_tried) {
+		si->slab_fields_tried = true;
+		if (vmr_kernel_has_member(k, "slab", "slab_cache")) {
+			for (size_t i = 0; i < sizeof(slab_members) / sizeof(slab_members[0]); i++) {
+				uint64_t o;
+				if (!member(k, "slab", slab_members[i].member, &o) ||
+				    si->nslab_fields >= VMR_PAGE_MAX_FIELDS ||
+				    o + slab_members[i].add + slab_members[i].size > si->l.page_size)
+					continue;
+				si->slab_fields[si->nslab_fields++] = (struct vmr_page_field){
+					slab_members[i].name, o + slab_members[i].add,
+					slab_members[i].size };
+			}
+		}
+	}
+	if (!si->nslab_fields)
+		return false;
+	struct vmr_slab_page slab;
+	if (vmr_slab_page_read(&si->l, vmr_kernel_read_cb, k, pfn, &slab, NULL, 0) !=
+		    VMR_SLAB_PAGE_SLAB || slab.head_pfn != pfn)
+		return false;
+	return vmr_page_field_name(si->slab_fields, si->nslab_fields, off, buf, size);
+}

@@ -298,6 +298,24 @@ static void test_owners(void **state)
 	assert_string_equal(o.field, "_refcount");
 	named++;
 
+	/* The struct page of a slab's head page is a struct slab: slab_cache named. */
+	uint64_t vmemmap_base;
+	assert_true(get_hex(json, json + strlen(json), "vmemmap_base", &vmemmap_base));
+	assert_true(read_truth(json, "cache_obj", &t));
+	vmr_kernel_describe(k, t.addr, &info);
+	assert_null(vmr_owner_lookup(k, &info, &o));
+	if (o.kind == VMR_OWNER_SLAB) {
+		uint64_t head = vmemmap_base + ((o.start - page_offset_base) >> 12) * 64;
+		bool seen = false;
+		for (uint64_t off = 0; off < 64; off += 8) {
+			vmr_kernel_describe(k, head + off, &info);
+			assert_null(vmr_owner_lookup(k, &info, &o));
+			assert_int_equal(o.kind, VMR_OWNER_PAGE);
+			seen |= !strcmp(o.field, "slab_cache");
+		}
+		assert_true(seen);
+	}
+
 	/* 100 direct-map addresses through the slab objects' pages: cheap. */
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
