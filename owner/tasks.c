@@ -47,8 +47,13 @@ static uint64_t get64(const uint8_t *b, uint64_t off)
 /* Widen [*lo, *hi) to hold @p width bytes at @p off (NO_OFFSET ignored). */
 static void span_add(uint64_t off, uint64_t width, uint64_t *lo, uint64_t *hi)
 {
-	if (off == VMR_NO_OFFSET || off > VMR_TASK_MAX_SPAN * 4)
+	if (off == VMR_NO_OFFSET)
 		return;
+	if (off > UINT64_MAX - 64) {
+		*lo = 0;
+		*hi = UINT64_MAX; /* absurd: refused by the caller */
+		return;
+	}
 	if (off < *lo)
 		*lo = off;
 	if (off + width > *hi)
