@@ -14,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "common/error.h"
 #include "dwarf/btf.h"
+#include "dwarf/vmlinux.h"
 
 struct enumerator {
 	const char *name;
@@ -169,11 +173,55 @@ static void test_shared_value(void **state)
 	vmr_btf_free(btf);
 }
 
+/* The corpus vmlinux: BTF and DWARF name every index alike. */
+static void test_vmlinux_btf_vs_dwarf(void **state)
+{
+	(void)state;
+	const char *corpus = getenv("VMR_CORPUS");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/custom-6.12-vmlinux.zst",
+		 corpus && *corpus ? corpus : "/work/shared/corpus");
+	struct stat st;
+	if (stat(path, &st))
+		skip();
+	struct vmr_vmlinux *v = NULL;
+	struct vmr_error *err = vmr_vmlinux_open(path, &v);
+	assert_null(err);
+	const char *name;
+	int64_t at;
+	/* FIX_APIC_BASE is a slot of every x86_64 config with a local APIC */
+	assert_null(vmr_vmlinux_enumerator(v, "FIX_APIC_BASE", &at));
+	int64_t apic = at;
+	assert_null(vmr_vmlinux_enum_name(v, "fixed_addresses", apic, &name, &at));
+	assert_string_equal(name, "FIX_APIC_BASE");
+	int64_t end;
+	assert_null(vmr_vmlinux_enumerator(v, "__end_of_fixed_addresses", &end));
+	static char btf_names[4096][64];
+	static int64_t btf_at[4096];
+	assert_true(end + 2 < 4096);
+	for (int64_t i = 0; i <= end + 1; i++) {
+		err = vmr_vmlinux_enum_name(v, "fixed_addresses", i, &name, &btf_at[i]);
+		snprintf(btf_names[i], sizeof(btf_names[i]), "%s", err ? "" : name);
+		vmr_error_free(err);
+	}
+	vmr_vmlinux_set_type_source(v, VMR_TYPES_DWARF);
+	for (int64_t i = 0; i <= end + 1; i++) {
+		err = vmr_vmlinux_enum_name(v, "fixed_addresses", i, &name, &at);
+		assert_string_equal(err ? "" : name, btf_names[i]);
+		if (!err)
+			assert_int_equal(at, btf_at[i]);
+		vmr_error_free(err);
+	}
+	assert_string_equal(btf_names[end + 1], "__end_of_fixed_addresses");
+	vmr_vmlinux_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_shared_value),
+		cmocka_unit_test(test_vmlinux_btf_vs_dwarf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
