@@ -43,6 +43,23 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
 }
 
+/* The ELF section name of a module part, as users know it from the .ko. */
+static const char *module_section(const char *part)
+{
+	static const struct {
+		const char *part, *section;
+	} names[] = {
+		{ "text", ".text" },           { "data", ".data" },
+		{ "rodata", ".rodata" },       { "ro_after_init", ".data..ro_after_init" },
+		{ "init_text", ".init.text" }, { "init_data", ".init.data" },
+		{ "init_rodata", ".init.rodata" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(part, names[i].part))
+			return names[i].section;
+	return part;
+}
+
 static void put_symbol(struct out *o, const struct vmr_owner *w)
 {
 	put(o, "  %s+0x%" PRIx64, w->symbol, w->offset);
@@ -69,7 +86,7 @@ static void put_owner(struct out *o, const struct description *d)
 		put_line(o, w);
 		break;
 	case VMR_OWNER_MODULE:
-		put(o, "  %s %s", w->module, w->module_part);
+		put(o, "  %s %s", w->module, module_section(w->module_part));
 		if (w->has_symbol)
 			put_symbol(o, w);
 		put_line(o, w);
@@ -91,6 +108,9 @@ static void put_owner(struct out *o, const struct description *d)
 		if (w->cpu >= 0)
 			put(o, " cpu %d", w->cpu);
 		put(o, ", 0x%" PRIx64 " below the top", w->offset_from_top);
+		if (w->area_end)
+			put(o, "  (vmalloc 0x%" PRIx64 "-0x%" PRIx64 "%s%s)", w->area_start,
+			    w->area_end, w->has_caller ? " by " : "", w->has_caller ? w->caller : "");
 		break;
 	case VMR_OWNER_PERCPU:
 		put(o, "  per-cpu of cpu %d", w->cpu);
@@ -224,10 +244,13 @@ static void json_owner(struct json *j, const struct description *d)
 		json_kv_hex(j, "end", w->end);
 		json_kv_hex(j, "offset", w->offset);
 		json_kv_hex(j, "offset_from_top", w->offset_from_top);
-		if (w->has_caller) {
+		if (w->area_end) {
 			json_key(j, "vmalloc");
 			json_begin_object(j);
-			json_kv_string(j, "caller", w->caller);
+			json_kv_hex(j, "start", w->area_start);
+			json_kv_hex(j, "end", w->area_end);
+			if (w->has_caller)
+				json_kv_string(j, "caller", w->caller);
 			json_end_object(j);
 		}
 		break;

@@ -83,6 +83,7 @@ struct vmr_owner {
 	int32_t cpu;                        /**< -1 if not per-CPU */
 	char which[24];                     /**< "task", "irq", "exception:NMI", "entry" */
 	uint64_t task;                      /**< task_struct address */
+	uint64_t area_start, area_end;      /**< stack in vmalloc: its vmap area (caller above) */
 	uint64_t offset_from_top;
 
 	/* percpu: cpu + symbol; slab: cache, object, offset; page: pfn ... */
