@@ -121,6 +121,47 @@ static size_t read_prefix(vmr_read_fn read, void *ctx, uint64_t addr, uint8_t *b
 	return got;
 }
 
+/**
+ * Read the strtab of @p mod (one read) and keep the symbols whose name is
+ * whole, non-empty and not a mapping symbol.
+ */
+static struct vmr_error *load_strtab(struct vmr_modules *m, struct vmr_module *mod,
+				     vmr_read_fn read, void *ctx, uint64_t strtab,
+				     uint64_t typetab, uint32_t max_name)
+{
+	/* core_kallsyms keeps strtab then typetab back to back: that is the
+	 * exact size; otherwise read past the last name (bounded). */
+	size_t want = (size_t)max_name + KSYM_NAME_LEN;
+	if (typetab > strtab && typetab - strtab > max_name && typetab - strtab < want)
+		want = (size_t)(typetab - strtab);
+	mod->strtab = malloc(want + 1);
+	if (!mod->strtab)
+		return &vmr_enomem;
+	mod->strtab_len = read_prefix(read, ctx, strtab, (uint8_t *)mod->strtab, want);
+	mod->strtab[mod->strtab_len] = '\0';
+
+	/* Keep the symbols whose name is whole, non-empty and not a mapping
+	 * symbol. */
+	size_t n = 0, cut = 0;
+	for (size_t i = 0; i < mod->nsyms; i++) {
+		struct vmr_mod_sym s = mod->syms[i];
+		if (s.name >= mod->strtab_len ||
+		    !memchr(mod->strtab + s.name, '\0', mod->strtab_len - s.name)) {
+			cut++;
+			continue;
+		}
+		const char *nm = mod->strtab + s.name;
+		if (!*nm || mapping_symbol(nm, mod->mem_layout))
+			continue;
+		mod->syms[n++] = s;
+	}
+	if (cut)
+		warn(m, "module %s: %zu symbol names outside the strtab at 0x%" PRIx64, mod->name,
+		     cut, strtab);
+	mod->nsyms = n;
+	return NULL;
+}
+
 /** The module's kallsyms: symtab in one read, strtab in one read. */
 static struct vmr_error *load_kallsyms(struct vmr_modules *m, struct vmr_module *mod,
 				       vmr_read_fn read, void *ctx, uint64_t ks,
@@ -191,38 +232,7 @@ static struct vmr_error *load_kallsyms(struct vmr_modules *m, struct vmr_module 
 	free(raw);
 	if (!mod->nsyms)
 		return NULL;
-
-	/* core_kallsyms keeps strtab then typetab back to back: that is the
-	 * exact size; otherwise read past the last name (bounded). */
-	size_t want = (size_t)max_name + KSYM_NAME_LEN;
-	if (typetab > strtab && typetab - strtab > max_name && typetab - strtab < want)
-		want = (size_t)(typetab - strtab);
-	mod->strtab = malloc(want + 1);
-	if (!mod->strtab)
-		return &vmr_enomem;
-	mod->strtab_len = read_prefix(read, ctx, strtab, (uint8_t *)mod->strtab, want);
-	mod->strtab[mod->strtab_len] = '\0';
-
-	/* Keep the symbols whose name is whole, non-empty and not a mapping
-	 * symbol. */
-	size_t n = 0, cut = 0;
-	for (size_t i = 0; i < mod->nsyms; i++) {
-		struct vmr_mod_sym s = mod->syms[i];
-		if (s.name >= mod->strtab_len ||
-		    !memchr(mod->strtab + s.name, '\0', mod->strtab_len - s.name)) {
-			cut++;
-			continue;
-		}
-		const char *nm = mod->strtab + s.name;
-		if (!*nm || mapping_symbol(nm, mod->mem_layout))
-			continue;
-		mod->syms[n++] = s;
-	}
-	if (cut)
-		warn(m, "module %s: %zu symbol names outside the strtab at 0x%" PRIx64, mod->name,
-		     cut, strtab);
-	mod->nsyms = n;
-	return NULL;
+	return load_strtab(m, mod, read, ctx, strtab, typetab, max_name);
 }
 
 /** Parts of a <= 6.3 module_layout: text, rodata, ro_after_init, data. */
