@@ -53,6 +53,11 @@ const char *cli_size(uint64_t bytes, char buf[32]);
 int cmd_info(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_mem(int argc, char **argv);
+int cmd_oops(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_gdb(int argc, char **argv);
 
 /** Usage texts. */
 extern const char cmd_info_usage[];

@@ -13,6 +13,12 @@ static const char usage[] =
 	"  info [--json] DUMP [-k VMLINUX]          layout of this boot, with sources\n"
 	"  addr [--json] DUMP ADDR... [-k VMLINUX]  region and owner of addresses\n"
 	"  dmesg [--json] [--caller] DUMP           the kernel log kept in the dump\n"
+	"  mem [--json] DUMP ADDR [LEN] [--stack CPU|PID] [--summary] [-k VMLINUX]\n"
+	"                                           annotate every pointer in memory\n"
+	"  oops [--json] [-c DUMP] [-k VMLINUX] [FILE|-]  annotate an oops text\n"
+	"  triage [--json] DUMP [-k VMLINUX]        one-screen summary of a crash\n"
+	"  serve DUMP [-k VMLINUX]                  gdb remote target on stdin/stdout\n"
+	"  gdb DUMP [VMLINUX]                       gdb on the dump, wired up\n"
 	"\n"
 	"  vmregion COMMAND --help    help for one command\n"
 	"  vmregion --version         print the version\n";
@@ -24,6 +30,11 @@ static const struct {
 	{ "info", cmd_info },
 	{ "addr", cmd_addr },
 	{ "dmesg", cmd_dmesg },
+	{ "mem", cmd_mem },
+	{ "oops", cmd_oops },
+	{ "triage", cmd_triage },
+	{ "serve", cmd_serve },
+	{ "gdb", cmd_gdb },
 };
 
 int main(int argc, char **argv)
