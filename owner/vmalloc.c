@@ -233,14 +233,24 @@ static struct vmr_error *append(struct vmr_vmap_result *res, const struct vmr_vm
 	return NULL;
 }
 
-/* One list walk; @p seen is shared by the lists of one index. */
-static struct vmr_error *walk_list(vmr_read_fn read, void *ctx, uint64_t head,
-				   const struct vmr_vmap_layout *l, size_t max,
-				   struct vmr_vmap_result *res, struct vmr_ptrset *seen)
+/*
+ * One direction of a list walk from @p head: forward through next, or
+ * backward through prev (each step checks the other pointer).  Backward, an
+ * area seen already is where the forward walk stopped: the two halves join.
+ * @return NULL or out-of-memory; *@p broken tells whether it stopped early,
+ * *@p bound whether that was the bound.
+ */
+static struct vmr_error *walk_dir(vmr_read_fn read, void *ctx, uint64_t head,
+				  const struct vmr_vmap_layout *l, size_t max,
+				  struct vmr_vmap_result *res, struct vmr_ptrset *seen,
+				  bool backward, bool *broken, bool *bound)
 {
 	uint8_t buf[VMR_VMAP_MAX_STRUCT];
-	uint64_t next;
-	struct vmr_error *err = read(ctx, head, &next, sizeof(next));
+	uint64_t next, fwd = backward ? 8 : 0, rev = backward ? 0 : 8;
+	const char *dir = backward ? "backward" : "";
+	*broken = true;
+	*bound = false;
+	struct vmr_error *err = read(ctx, head + fwd, &next, sizeof(next));
 	if (err) {
 		stop(res, "vmap area list head 0x%" PRIx64 ": %s", head, vmr_error_message(err));
 		vmr_error_free(err);
@@ -250,35 +260,63 @@ static struct vmr_error *walk_list(vmr_read_fn read, void *ctx, uint64_t head,
 	while (next != head) {
 		if (res->n >= max) {
 			stop(res, "more than %zu vmap areas: walk stopped", max);
+			*bound = true;
 			return NULL;
 		}
-		int added = vmr_ptrset_add(seen, next);
-		if (added < 0)
-			return &vmr_enomem;
-		if (!added) {
-			stop(res, "vmap area list loops back to 0x%" PRIx64 " (corrupt)", next);
+		if (vmr_ptrset_has(seen, next)) {
+			if (!backward)
+				stop(res, "vmap area list loops back to 0x%" PRIx64 " (corrupt)", next);
 			return NULL;
 		}
 		if (next < l->va_list) {
-			stop(res, "vmap area list: bad pointer 0x%" PRIx64 " (corrupt)", next);
+			stop(res, "vmap area list%s: bad pointer 0x%" PRIx64 " (corrupt)", dir, next);
 			return NULL;
 		}
 		struct vmr_vmap_area a;
 		if (!read_area(read, ctx, next - l->va_list, l, buf, &a, res))
 			return NULL;
-		uint64_t back = get64(buf, l->va_list + 8);
+		uint64_t back = get64(buf, l->va_list + rev);
 		if (back != prev) {
-			stop(res, "vmap area list: 0x%" PRIx64 "->prev is 0x%" PRIx64
-			     ", expected 0x%" PRIx64 " (corrupt)", next, back, prev);
+			stop(res, "vmap area list: 0x%" PRIx64 "->%s is 0x%" PRIx64
+			     ", expected 0x%" PRIx64 " (corrupt)", next, backward ? "next" : "prev",
+			     back, prev);
 			return NULL;
 		}
+		/* only a sound area is marked: a broken one may be reached from the other side */
+		if (vmr_ptrset_add(seen, next) < 0)
+			return &vmr_enomem;
 		read_vm(read, ctx, l, &a, res);
 		if ((err = append(res, &a)))
 			return err;
 		prev = next;
-		next = get64(buf, l->va_list);
+		next = get64(buf, l->va_list + fwd);
 	}
+	*broken = false;
 	return NULL;
+}
+
+/*
+ * One list; @p seen is shared by the lists of one index.  When the forward
+ * walk breaks (a page not in the dump, a corrupt area), the walk backward
+ * from the head recovers the areas behind the break.
+ */
+static struct vmr_error *walk_list(vmr_read_fn read, void *ctx, uint64_t head,
+				   const struct vmr_vmap_layout *l, size_t max,
+				   struct vmr_vmap_result *res, struct vmr_ptrset *seen)
+{
+	bool broken, bound;
+	struct vmr_error *err = walk_dir(read, ctx, head, l, max, res, seen, false, &broken,
+					 &bound);
+	if (err || !broken || bound)
+		return err;
+	size_t before = res->n;
+	err = walk_dir(read, ctx, head, l, max, res, seen, true, &broken, &bound);
+	if (!err && res->n > before) {
+		size_t len = strlen(res->warning);
+		snprintf(res->warning + len, sizeof(res->warning) - len,
+			 "; %zu more read backward", res->n - before);
+	}
+	return err;
 }
 
 struct vmr_error *vmr_vmap_walk_list(vmr_read_fn read, void *ctx, uint64_t head,
@@ -320,7 +358,7 @@ struct vmr_error *vmr_vmap_walk_nodes(vmr_read_fn read, void *ctx, uint64_t node
 	}
 	struct vmr_ptrset seen = {0};
 	struct vmr_error *err = NULL;
-	for (uint64_t i = 0; i < nr_nodes && !err && !res->incomplete; i++)
+	for (uint64_t i = 0; i < nr_nodes && !err && res->n < max; i++)
 		err = walk_list(read, ctx, nodes + i * l->node_size + l->node_busy_head, l, max,
 				res, &seen);
 	vmr_ptrset_free(&seen);

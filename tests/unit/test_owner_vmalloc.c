@@ -189,12 +189,22 @@ static void test_list_self_loop(void **state)
 {
 	(void)state;
 	struct mem *m = three_areas();
-	/* area 0 points at itself, with a consistent prev */
+	/* area 0 points at itself: the walk back from the head reads 2 and 1 */
 	put64(m, VA(0) + L.va_list, VA(0) + L.va_list);
 	struct vmr_vmap_result r = {0};
 	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 1000000, &r));
 	assert_true(r.incomplete);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 3);
+	assert_non_null(strstr(r.warning, "2 more read backward"));
+	assert_true(m->reads < 20);
+
+	/* a cycle in both directions: each walk ends */
+	put64(m, VA(2) + L.va_list + 8, VA(2) + L.va_list);
+	vmr_vmap_result_free(&r);
+	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 1000000, &r));
+	assert_true(r.incomplete);
+	assert_int_equal(r.n, 2);
+	assert_true(m->reads < 40);
 	vmr_vmap_result_free(&r);
 	free(m);
 }
@@ -203,23 +213,39 @@ static void test_list_corrupt_next(void **state)
 {
 	(void)state;
 	struct mem *m = three_areas();
-	/* area 1's next points outside memory: 2 areas kept, the fault named */
+	/* area 1's next points outside memory: the fault is named, area 2 read backward */
 	put64(m, VA(1) + L.va_list, 0xdead000000000100ULL);
 	struct vmr_vmap_result r = {0};
 	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 100, &r));
 	assert_true(r.incomplete);
-	assert_int_equal(r.n, 2);
+	assert_int_equal(r.n, 3);
 	assert_non_null(strstr(r.warning, "not mapped"));
 	vmr_vmap_result_free(&r);
+	free(m);
 
-	/* a readable but wrong pointer: its prev does not point back */
+	/* a readable but wrong pointer: its prev does not point back; the walk
+	 * back from the head still reaches every area */
 	m = three_areas();
 	put64(m, VA(0) + L.va_list, VA(2) + L.va_list);
 	memset(&r, 0, sizeof(r));
 	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 100, &r));
 	assert_true(r.incomplete);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 3);
 	assert_non_null(strstr(r.warning, "prev"));
+	vmr_vmap_result_free(&r);
+	free(m);
+
+	/* an area not in the dump in the middle: the others, no wrong area */
+	m = three_areas();
+	m->hole = VA(1);
+	memset(&r, 0, sizeof(r));
+	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 100, &r));
+	assert_true(r.incomplete);
+	assert_int_equal(r.n, 2);
+	vmr_vmap_sort(&r);
+	assert_int_equal(r.areas[0].va_start, AREA(0));
+	assert_int_equal(r.areas[1].va_start, AREA(2));
+	assert_non_null(strstr(r.warning, "not in the dump"));
 	vmr_vmap_result_free(&r);
 	free(m);
 }
@@ -228,11 +254,11 @@ static void test_list_bad_area(void **state)
 {
 	(void)state;
 	struct mem *m = three_areas();
-	put64(m, VA(1) + L.va_end, AREA(1)); /* end == start */
+	put64(m, VA(1) + L.va_end, AREA(1)); /* end == start: areas 0 and 2 only */
 	struct vmr_vmap_result r = {0};
 	assert_null(vmr_vmap_walk_list(mem_read, m, HEAD, &L, 100, &r));
 	assert_true(r.incomplete);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 2);
 	assert_non_null(strstr(r.warning, "corrupt"));
 	vmr_vmap_result_free(&r);
 	free(m);
