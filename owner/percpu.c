@@ -204,18 +204,32 @@ static const struct vmr_percpu *percpu_get(struct vmr_kernel *k)
 	return o->percpu;
 }
 
-/** The kernel's own per-cpu variable at pointer @p p. */
+/**
+ * The kernel's own per-cpu variable at pointer @p p.  A linker alias
+ * "const_X" of X (x86 `PROVIDE(const_pcpu_hot = pcpu_hot)`, commit
+ * ed2f752e0e0a "x86/percpu: Introduce const-qualified const_pcpu_hot", v6.8)
+ * sorts first in kallsyms; the variable the source declares is X.
+ */
 static bool kernel_percpu_symbol(struct vmr_kernel *k, uint64_t p, const char **name,
 				 uint64_t *start, uint64_t *size)
 {
+	uint64_t alias;
 	if (k->vmlinux) {
 		uint64_t slide = p < VMR_START_KERNEL_MAP ? 0 : k->layout.kaslr_offset.value;
 		if (!vmr_vmlinux_symbolize(k->vmlinux, p - slide, name, start, size, NULL))
 			return false;
+		if (!strncmp(*name, "const_", 6) &&
+		    vmr_vmlinux_symbol(k->vmlinux, *name + 6, &alias, NULL) && alias == *start)
+			*name += 6;
 		*start += slide;
 		return true;
 	}
-	return k->kallsyms && vmr_kallsyms_symbolize(k->kallsyms, p, name, start, size, NULL);
+	if (!k->kallsyms || !vmr_kallsyms_symbolize(k->kallsyms, p, name, start, size, NULL))
+		return false;
+	if (!strncmp(*name, "const_", 6) &&
+	    vmr_kallsyms_lookup(k->kallsyms, *name + 6, &alias, NULL) && alias == *start)
+		*name += 6;
+	return true;
 }
 
 bool vmr_owner_find_percpu(struct vmr_kernel *k, uint64_t addr, struct vmr_owner *out)
