@@ -306,7 +306,8 @@ static struct vmr_error *parse_module(struct vmr_modules *m, struct vmr_module *
 				      const struct vmr_module_offsets *off)
 {
 	const char *nm = (const char *)buf + off->name;
-	size_t len = strnlen(nm, VMR_MOD_NAME_LEN);
+	const char *nul = memchr(nm, '\0', VMR_MOD_NAME_LEN);
+	size_t len = nul ? (size_t)(nul - nm) : VMR_MOD_NAME_LEN;
 	memcpy(mod->name, nm, len);
 	mod->name[len] = '\0';
 	for (size_t i = 0; i < len; i++)
