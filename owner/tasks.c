@@ -205,6 +205,64 @@ static struct vmr_error *walk_threads(vmr_read_fn read, void *ctx, uint64_t lead
 	return NULL;
 }
 
+/*
+ * One direction of the task list from init_task (already recorded): forward
+ * through tasks.next, or backward through tasks.prev (each step checks the
+ * other pointer).  Backward, a task seen already is where the forward walk
+ * stopped: the halves join.  *@p broken: it stopped early; *@p bound: at max.
+ */
+static struct vmr_error *walk_dir(vmr_read_fn read, void *ctx, uint64_t init_task,
+				  uint64_t first, const struct vmr_task_layout *l, size_t max,
+				  struct vmr_task_result *res, bool backward, bool *broken,
+				  bool *bound)
+{
+	char why[200];
+	uint64_t head = init_task + l->tasks, link = first, expect = head;
+	uint64_t fwd = backward ? 8 : 0, rev = backward ? 0 : 8;
+	struct vmr_error *err;
+	*broken = true;
+	*bound = false;
+	while (link != head) {
+		if (res->n >= max) {
+			stop(res, "more than %zu tasks: walk stopped", max);
+			*bound = true;
+			return NULL;
+		}
+		if (link < l->tasks) {
+			stop(res, "task list: bad pointer 0x%" PRIx64 " (corrupt)", link);
+			return NULL;
+		}
+		uint64_t task = link - l->tasks;
+		if (vmr_ptrset_has(&res->seen, task)) {
+			if (!backward)
+				stop(res, "task list loops back to 0x%" PRIx64 " (corrupt)", task);
+			return NULL;
+		}
+		if (!read_task(read, ctx, task, res, why, sizeof(why))) {
+			stop(res, "task list: %s", why);
+			return NULL;
+		}
+		if (field(res, l->tasks + rev) != expect) {
+			stop(res, "task list: 0x%" PRIx64 "->%s is 0x%" PRIx64 ", expected 0x%"
+			     PRIx64 " (corrupt)", link, backward ? "next" : "prev",
+			     field(res, l->tasks + rev), expect);
+			return NULL;
+		}
+		/* only a sound task is marked: a broken one may be reached from the other side */
+		if (vmr_ptrset_add(&res->seen, task) < 0)
+			return &vmr_enomem;
+		if ((err = record(task, l, res)))
+			return err;
+		uint64_t next = field(res, l->tasks + fwd);
+		if ((err = walk_threads(read, ctx, task, l, max, res)))
+			return err;
+		expect = link;
+		link = next;
+	}
+	*broken = false;
+	return NULL;
+}
+
 struct vmr_error *vmr_tasks_walk(vmr_read_fn read, void *ctx, uint64_t init_task,
 				 const struct vmr_task_layout *l, size_t max,
 				 struct vmr_task_result *res)
@@ -218,48 +276,35 @@ struct vmr_error *vmr_tasks_walk(vmr_read_fn read, void *ctx, uint64_t init_task
 		return NULL;
 	}
 	char why[200];
-	uint64_t head = init_task + l->tasks;
-	uint64_t task = init_task, prev = 0;
-	struct vmr_error *err;
-	for (;;) {
-		if (res->n >= max) {
-			stop(res, "more than %zu tasks: walk stopped", max);
-			return NULL;
-		}
-		int added = vmr_ptrset_add(&res->seen, task);
-		if (added < 0)
-			return &vmr_enomem;
-		if (!added && task != init_task) {
-			stop(res, "task list loops back to 0x%" PRIx64 " (corrupt)", task);
-			return NULL;
-		}
-		if (!read_task(read, ctx, task, res, why, sizeof(why))) {
-			stop(res, "task list: %s", why);
-			return NULL;
-		}
-		if (prev && field(res, l->tasks + 8) != prev) {
-			stop(res, "task list: 0x%" PRIx64 "->prev is 0x%" PRIx64 ", expected 0x%"
-			     PRIx64 " (corrupt)", task + l->tasks, field(res, l->tasks + 8), prev);
-			return NULL;
-		}
-		if (added && (err = record(task, l, res)))
-			return err;
-		uint64_t next = field(res, l->tasks);
-		if ((err = walk_threads(read, ctx, task, l, max, res)))
-			return err;
-		if (next == head)
-			return NULL;
-		if (next < l->tasks) {
-			stop(res, "task list: bad pointer 0x%" PRIx64 " (corrupt)", next);
-			return NULL;
-		}
-		prev = task + l->tasks;
-		task = next - l->tasks;
-		if (task == init_task) {
-			stop(res, "task list: init_task reached twice (corrupt)");
-			return NULL;
-		}
+	if (!max) {
+		stop(res, "more than 0 tasks: walk stopped");
+		return NULL;
 	}
+	if (!read_task(read, ctx, init_task, res, why, sizeof(why))) {
+		stop(res, "task list: %s", why);
+		return NULL;
+	}
+	if (vmr_ptrset_add(&res->seen, init_task) < 0)
+		return &vmr_enomem;
+	struct vmr_error *err = record(init_task, l, res);
+	if (err)
+		return err;
+	uint64_t next = field(res, l->tasks), prev = field(res, l->tasks + 8);
+	if ((err = walk_threads(read, ctx, init_task, l, max, res)))
+		return err;
+	bool broken, bound;
+	err = walk_dir(read, ctx, init_task, next, l, max, res, false, &broken, &bound);
+	if (err || !broken || bound)
+		return err;
+	/* The list broke (a task_struct not in the dump...): read it from the other end. */
+	size_t before = res->n;
+	err = walk_dir(read, ctx, init_task, prev, l, max, res, true, &broken, &bound);
+	if (!err && res->n > before) {
+		size_t len = strlen(res->warning);
+		snprintf(res->warning + len, sizeof(res->warning) - len,
+			 "; %zu more read backward", res->n - before);
+	}
+	return err;
 }
 
 struct vmr_error *vmr_tasks_add(vmr_read_fn read, void *ctx, uint64_t task,

@@ -27,12 +27,16 @@
 struct mem {
 	uint8_t bytes[MEMSIZE];
 	unsigned int reads;
+	uint64_t hole; /* an address whose reads fault (0: none) */
 };
 
 static struct vmr_error *mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct mem *m = ctx;
 	m->reads++;
+	if (m->hole && addr <= m->hole && m->hole < addr + len)
+		return vmr_error_fault(m->hole, "0x%llx: not in the dump",
+				       (unsigned long long)m->hole);
 	if (addr < BASE || addr - BASE > MEMSIZE || len > MEMSIZE - (addr - BASE))
 		return vmr_error_fault(addr, "0x%llx: not mapped", (unsigned long long)addr);
 	memcpy(buf, m->bytes + (addr - BASE), len);
@@ -178,6 +182,7 @@ static void test_task_list_cycle(void **state)
 	vmr_tasks_result_free(&r);
 
 	/* back to init_task without passing its list head */
+	free(m);
 	m = tasks();
 	put64(m, TASK(2) + L.tasks, TASK(0) + L.tasks + 0x400);
 	put64(m, TASK(1) + L.tasks + 8, 0); /* prev check off the path */
@@ -208,24 +213,52 @@ static void test_corrupt_pointer(void **state)
 {
 	(void)state;
 	struct mem *m = tasks();
+	/* task 1's next is wild: named, and task 2 with its threads read backward */
 	put64(m, TASK(1) + L.tasks, 0xdead000000000100ULL);
 	struct vmr_task_result r = {0};
 	assert_null(vmr_tasks_walk(mem_read, m, TASK(0), &L, 100, &r));
 	assert_true(r.incomplete);
 	assert_non_null(strstr(r.warning, "not mapped"));
-	assert_int_equal(r.n, 2);
+	assert_non_null(strstr(r.warning, "3 more read backward"));
+	assert_int_equal(r.n, 5);
+	vmr_tasks_result_free(&r);
+	free(m);
+
+	/* task 1 not in the dump: every other task, and no task 1 */
+	m = tasks();
+	m->hole = TASK(1) + L.pid;
+	memset(&r, 0, sizeof(r));
+	assert_null(vmr_tasks_walk(mem_read, m, TASK(0), &L, 100, &r));
+	assert_true(r.incomplete);
+	assert_non_null(strstr(r.warning, "not in the dump"));
+	assert_int_equal(r.n, 4);
+	assert_null(by_pid(&r, 1));
+	assert_non_null(by_pid(&r, 52));
+	vmr_tasks_result_free(&r);
+	free(m);
+
+	/* init_task itself not in the dump: nothing, and said */
+	m = tasks();
+	m->hole = TASK(0) + L.pid;
+	memset(&r, 0, sizeof(r));
+	assert_null(vmr_tasks_walk(mem_read, m, TASK(0), &L, 100, &r));
+	assert_true(r.incomplete);
+	assert_int_equal(r.n, 0);
 	vmr_tasks_result_free(&r);
 
 	/* a readable wrong pointer: its prev does not point back */
+	free(m);
 	m = tasks();
 	put64(m, TASK(0) + L.tasks, TASK(2) + L.tasks);
 	memset(&r, 0, sizeof(r));
 	assert_null(vmr_tasks_walk(mem_read, m, TASK(0), &L, 100, &r));
 	assert_true(r.incomplete);
 	assert_non_null(strstr(r.warning, "prev"));
+	assert_int_equal(r.n, 5);
 	vmr_tasks_result_free(&r);
 
 	/* a signal pointer to nowhere: that thread list is skipped */
+	free(m);
 	m = tasks();
 	put64(m, TASK(2) + L.signal, 0x10);
 	memset(&r, 0, sizeof(r));
