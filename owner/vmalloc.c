@@ -737,8 +737,11 @@ struct vmr_error *vmr_owner_vmalloc(struct vmr_kernel *k, const struct vmr_addri
 		a = vmr_vmap_find(v->res.areas, v->res.n, addr, &near);
 	if (vmr_owner_find_stack(k, addr, out)) {
 		/* A stack inside a vmap area: the stack range stays in start/end. */
-		if (a)
+		if (a) {
+			out->area_start = a->va_start;
+			out->area_end = a->va_end;
 			fill_area(k, a, out);
+		}
 		return NULL;
 	}
 	if (!v) {

@@ -308,6 +308,8 @@ static void check_task_stack(const struct case_ *c, struct vmr_kernel *k, const 
 		/* the vmap area holding the stack: its caller */
 		assert_true(o.has_caller);
 		check_caller(c->test_name, o.caller, t.vm_caller_full);
+		assert_int_equal(o.area_start, t.vm_start);
+		assert_int_equal(o.area_end, t.vm_end);
 		const struct vmr_vmap_area *a = vmr_vmap_lookup(k, t.addr);
 		assert_non_null(a);
 		assert_int_equal(a->va_start, t.vm_start);
