@@ -46,11 +46,16 @@ static struct vmr_error *io_error(const char *path, const char *what, int e)
 }
 
 /** Write all of @p len bytes to @p fd. @return 0 or an errno value. */
-static int write_all(int fd, const void *buf, size_t len)
+/* One loop for every full read or write: retry EINTR, stop on 0 bytes. */
+static int transfer_all(int fd, void *buf, size_t len, uint64_t off, bool at, bool wr)
 {
-	const char *p = buf;
+	char *p = buf;
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		if (at && off > (uint64_t)INT64_MAX)
+			return EINVAL;
+		size_t chunk = len > (1U << 30) ? (1U << 30) : len;
+		ssize_t n = wr ? (at ? pwrite(fd, p, chunk, (off_t)off) : write(fd, p, chunk))
+			       : pread(fd, p, chunk, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -60,8 +65,24 @@ static int write_all(int fd, const void *buf, size_t len)
 			return EIO;
 		p += n;
 		len -= (size_t)n;
+		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+int vmr_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	return transfer_all(fd, buf, len, off, true, false);
+}
+
+int vmr_write_all(int fd, const void *buf, size_t len)
+{
+	return transfer_all(fd, (void *)buf, len, 0, false, true);
+}
+
+int vmr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return transfer_all(fd, (void *)buf, len, off, true, true);
 }
 
 /**
@@ -118,7 +139,7 @@ static struct vmr_error *unzstd_stream(const char *path, int in_fd, int out_fd,
 						path, (unsigned long long)VMR_ZSTD_MAX_OUTPUT);
 					goto out;
 				}
-				int e = write_all(out_fd, out, ob.pos);
+				int e = vmr_write_all(out_fd, out, ob.pos);
 				if (e) {
 					err = io_error(path, "writing the decompressed dump", e);
 					goto out;

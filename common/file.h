@@ -17,4 +17,10 @@
 struct vmr_error *vmr_file_open_unwrapped(const char *path, int *fd, uint64_t *size,
 					  bool *was_zstd);
 
+/** Read exactly @p len bytes at @p off. @return 0 or an errno (EIO: file too short). */
+int vmr_pread_all(int fd, void *buf, size_t len, uint64_t off);
+/** Write all @p len bytes (at @p off for the p-variant). @return 0 or an errno. */
+int vmr_write_all(int fd, const void *buf, size_t len);
+int vmr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+
 #endif

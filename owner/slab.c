@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/error.h"
 #include "owner/owner-priv.h"
 #include "owner/page.h"
@@ -45,31 +46,19 @@ static bool rd(vmr_read_fn read, void *ctx, uint64_t addr, void *buf, size_t len
 	return true;
 }
 
-static uint64_t get64(const uint8_t *p, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
-static uint32_t get32(const uint8_t *p, uint64_t off)
-{
-	uint32_t v;
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
 /* Is the head page @p (its bytes) a slab? (x86_64-layout.md §3.3) */
 static bool page_is_slab(const struct vmr_slab_layout *l, const uint8_t *p)
 {
 	switch (l->test) {
 	case VMR_SLAB_TEST_FLAG:
-		return (get64(p, l->off_flags) & l->slab_flag_mask) != 0;
+		return (vmr_get_u64(p, l->off_flags) & l->slab_flag_mask) != 0;
 	case VMR_SLAB_TEST_TYPE:
-		return (get32(p, l->off_page_type) >> 24) == l->slab_type;
+		return (vmr_get_u32(p, l->off_page_type) >> 24) == l->slab_type;
 	case VMR_SLAB_TEST_TYPE_BIT:
 		/* PageType(): (page_type & (PAGE_TYPE_BASE | flag)) == PAGE_TYPE_BASE */
-		return (get32(p, l->off_page_type) & (0x80000000u | l->slab_type)) == 0x80000000u;
+		return (vmr_get_u32(p, l->off_page_type) & (0x80000000u | l->slab_type)) == 0x80000000u;
 	case VMR_SLAB_TEST_NONE:
 		break;
 	}
@@ -100,7 +89,7 @@ enum vmr_slab_page_result vmr_slab_page_read(const struct vmr_slab_layout *l,
 		return VMR_SLAB_PAGE_UNREADABLE;
 	}
 	uint64_t head_pfn = pfn, head = sp;
-	uint64_t ch = get64(page, l->off_compound_head);
+	uint64_t ch = vmr_get_u64(page, l->off_compound_head);
 	if (ch & 1) {
 		/* A tail page: compound_head = head | 1 (include/linux/page-flags.h). */
 		head = ch - 1;
@@ -120,7 +109,7 @@ enum vmr_slab_page_result vmr_slab_page_read(const struct vmr_slab_layout *l,
 				head);
 			return VMR_SLAB_PAGE_UNREADABLE;
 		}
-		if (get64(page, l->off_compound_head) & 1) {
+		if (vmr_get_u64(page, l->off_compound_head) & 1) {
 			why_set(why, why_size, "head struct page 0x%016" PRIx64
 				" is itself a tail page", head);
 			return VMR_SLAB_PAGE_CORRUPT;
@@ -131,10 +120,10 @@ enum vmr_slab_page_result vmr_slab_page_read(const struct vmr_slab_layout *l,
 	if (!page_is_slab(l, page))
 		return VMR_SLAB_PAGE_NOT_SLAB;
 
-	out->cache = get64(page, l->off_slab_cache);
-	out->freelist = get64(page, l->off_freelist);
+	out->cache = vmr_get_u64(page, l->off_slab_cache);
+	out->freelist = vmr_get_u64(page, l->off_freelist);
 	/* counters: unsigned inuse:16, objects:15, frozen:1 (mm/slab.h), little-endian. */
-	uint64_t counters = get64(page, l->off_counters);
+	uint64_t counters = vmr_get_u64(page, l->off_counters);
 	out->inuse = (uint32_t)(counters & 0xffff);
 	out->objects = (uint32_t)((counters >> 16) & 0x7fff);
 	out->frozen = (counters >> 31) & 1;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/error.h"
 
 /* ---------------------------------------------------------------------- */
@@ -37,12 +38,6 @@ static void stop(struct vmr_task_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t get64(const uint8_t *b, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
 
 /* Widen [*lo, *hi) to hold @p width bytes at @p off (NO_OFFSET ignored). */
 static void span_add(uint64_t off, uint64_t width, uint64_t *lo, uint64_t *hi)
@@ -118,7 +113,7 @@ static bool read_task(vmr_read_fn read, void *ctx, uint64_t task, struct vmr_tas
 /* A field of the task in res->buf. */
 static uint64_t field(const struct vmr_task_result *res, uint64_t off)
 {
-	return get64(res->buf, off - res->lo);
+	return vmr_get_u64(res->buf, off - res->lo);
 }
 
 /* Record the task in res->buf (already added to res->seen). */

@@ -19,6 +19,8 @@
 #include "common/error.h"
 #include "owner/owner-priv.h"
 
+#include "common/bytes.h"
+
 /* vmap_area.flags bits (mm/vmalloc.c [k6.12]). */
 #define VMAP_RAM 0x1
 
@@ -100,19 +102,7 @@ void vmr_ptrset_free(struct vmr_ptrset *s)
 /* ---------------------------------------------------------------------- */
 /* Walks                                                                  */
 
-static uint64_t get64(const uint8_t *buf, uint64_t off)
-{
-	uint64_t v;
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
 
-static uint32_t get32(const uint8_t *buf, uint64_t off)
-{
-	uint32_t v;
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
 
 /* Stop the walk: keep the first reason. */
 static void stop(struct vmr_vmap_result *res, const char *fmt, ...)
@@ -172,7 +162,7 @@ static void read_vm(vmr_read_fn read, void *ctx, const struct vmr_vmap_layout *l
 		res->vm_unread++;
 		return;
 	}
-	uint64_t addr = get64(buf, l->vm_addr);
+	uint64_t addr = vmr_get_u64(buf, l->vm_addr);
 	if (addr != a->va_start) {
 		/* Not this area's vm_struct: a stale or corrupt pointer. */
 		res->vm_unread++;
@@ -180,14 +170,14 @@ static void read_vm(vmr_read_fn read, void *ctx, const struct vmr_vmap_layout *l
 	}
 	a->has_vm = true;
 	a->addr = addr;
-	a->size = get64(buf, l->vm_size);
-	a->flags = get64(buf, l->vm_flags);
-	a->nr_pages = get32(buf, l->vm_nr_pages);
-	a->phys_addr = get64(buf, l->vm_phys_addr);
-	a->caller = get64(buf, l->vm_caller);
+	a->size = vmr_get_u64(buf, l->vm_size);
+	a->flags = vmr_get_u64(buf, l->vm_flags);
+	a->nr_pages = vmr_get_u32(buf, l->vm_nr_pages);
+	a->phys_addr = vmr_get_u64(buf, l->vm_phys_addr);
+	a->caller = vmr_get_u64(buf, l->vm_caller);
 	if (l->vm_requested_size != VMR_NO_OFFSET) {
 		a->has_requested_size = true;
-		a->requested_size = get64(buf, l->vm_requested_size);
+		a->requested_size = vmr_get_u64(buf, l->vm_requested_size);
 	}
 }
 
@@ -205,17 +195,17 @@ static bool read_area(vmr_read_fn read, void *ctx, uint64_t va, const struct vmr
 		return false;
 	}
 	memset(a, 0, sizeof(*a));
-	a->va_start = get64(buf, l->va_start);
-	a->va_end = get64(buf, l->va_end);
+	a->va_start = vmr_get_u64(buf, l->va_start);
+	a->va_end = vmr_get_u64(buf, l->va_end);
 	if (a->va_end <= a->va_start) {
 		stop(res, "vmap_area at 0x%" PRIx64 ": start 0x%" PRIx64 " not below end 0x%" PRIx64
 		     " (corrupt)", va, a->va_start, a->va_end);
 		return false;
 	}
 	if (l->va_flags != VMR_NO_OFFSET)
-		a->va_flags = get64(buf, l->va_flags);
+		a->va_flags = vmr_get_u64(buf, l->va_flags);
 	if (l->va_vm != VMR_NO_OFFSET && !(a->va_flags & VMAP_RAM))
-		a->vm = get64(buf, l->va_vm);
+		a->vm = vmr_get_u64(buf, l->va_vm);
 	return true;
 }
 
@@ -275,7 +265,7 @@ static struct vmr_error *walk_dir(vmr_read_fn read, void *ctx, uint64_t head,
 		struct vmr_vmap_area a;
 		if (!read_area(read, ctx, next - l->va_list, l, buf, &a, res))
 			return NULL;
-		uint64_t back = get64(buf, l->va_list + rev);
+		uint64_t back = vmr_get_u64(buf, l->va_list + rev);
 		if (back != prev) {
 			stop(res, "vmap area list: 0x%" PRIx64 "->%s is 0x%" PRIx64
 			     ", expected 0x%" PRIx64 " (corrupt)", next, backward ? "next" : "prev",
@@ -289,7 +279,7 @@ static struct vmr_error *walk_dir(vmr_read_fn read, void *ctx, uint64_t head,
 		if ((err = append(res, &a)))
 			return err;
 		prev = next;
-		next = get64(buf, l->va_list + fwd);
+		next = vmr_get_u64(buf, l->va_list + fwd);
 	}
 	*broken = false;
 	return NULL;
@@ -414,8 +404,8 @@ struct vmr_error *vmr_vmap_walk_tree(vmr_read_fn read, void *ctx, uint64_t root_
 			if (!read_area(read, ctx, node - l->va_rb_node, l, buf, &f->a, res))
 				goto out;
 			/* struct rb_node {__rb_parent_color, rb_right, rb_left} */
-			f->right = get64(buf, l->va_rb_node + 8);
-			node = get64(buf, l->va_rb_node + 16);
+			f->right = vmr_get_u64(buf, l->va_rb_node + 8);
+			node = vmr_get_u64(buf, l->va_rb_node + 16);
 			sp++;
 		}
 		struct frame *f = &stack[--sp];

@@ -12,6 +12,9 @@
 
 #include <vmregion/dump.h>
 
+#include "common/bytes.h"
+#include "common/file.h"
+
 #include <libkdumpfile/kdumpfile.h>
 
 /** At most this many CPUs are described by notes. */
@@ -100,25 +103,8 @@ void vmr_kdump_close(struct vmr_dump *d);
 struct vmr_error *vmr_flat_reassemble(const char *path, int fd, uint64_t size,
 				      int *out_fd, uint64_t *out_size);
 
-/** Read exactly @p len bytes at @p off from @p fd. @return 0 or an errno (EIO: short). */
-int vmr_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
-/** Little-endian loads from untrusted byte buffers (any alignment). */
-static inline uint32_t vmr_le32(const void *p)
-{
-	const unsigned char *b = p;
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
-}
-static inline uint64_t vmr_le64(const void *p)
-{
-	return (uint64_t)vmr_le32(p) | (uint64_t)vmr_le32((const char *)p + 4) << 32;
-}
-static inline uint16_t vmr_le16(const void *p)
-{
-	const unsigned char *b = p;
-	return (uint16_t)(b[0] | b[1] << 8);
-}
+
 static inline uint64_t vmr_be64(const void *p)
 {
 	const unsigned char *b = p;

@@ -24,26 +24,6 @@
 /** Start of the kernel-image mapping (__START_KERNEL_map). */
 #define KERNEL_IMAGE_START 0xffffffff80000000ULL
 
-int vmr_pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-	while (len) {
-		if (off > (uint64_t)INT64_MAX)
-			return EINVAL;
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 /** Copy @p len file bytes at @p off (already checked against the file). */
 static struct vmr_error *file_read(struct vmr_dump *d, uint64_t off, void *buf, size_t len)

@@ -25,24 +25,6 @@
 /** Largest reassembled file we accept (the memfd is sparse; this bounds offsets). */
 #define FLAT_MAX_OUTPUT (1ULL << 40)
 
-static int pwrite_all(int fd, const unsigned char *p, uint64_t len, uint64_t off)
-{
-	while (len) {
-		size_t chunk = len > (1U << 30) ? (1U << 30) : (size_t)len;
-		ssize_t n = pwrite(fd, p, chunk, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
-		p += n;
-		len -= (uint64_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 /** Check the 4096-byte header of the mapped stream. */
 static struct vmr_error *flat_header(const char *path, const unsigned char *m, uint64_t size)
@@ -95,7 +77,7 @@ static struct vmr_error *flat_copy(const char *path, const unsigned char *m, uin
 					     path, (unsigned long long)rec, (unsigned long long)off,
 					     (unsigned long long)len,
 					     (unsigned long long)FLAT_MAX_OUTPUT);
-		int e = pwrite_all(mfd, m + pos, (uint64_t)len, (uint64_t)off);
+		int e = vmr_pwrite_all(mfd, m + pos, (size_t)len, (uint64_t)off);
 		if (e) {
 			char buf[128];
 			return vmr_error_new(e == ENOSPC || e == ENOMEM ? VMR_ERR_NOMEM : VMR_ERR_IO,
