@@ -199,27 +199,65 @@ static int do_scan(struct vmr_kernel *k, const struct vmr_layout *L, const struc
 	struct vmr_owner ow;
 	size_t owned = 0;
 	uint64_t full_run = 0, full_mib = 0; /* bytes present since a 1 MiB boundary */
+	uint64_t map_va = 0, map_pa = 0, map_size = 0; /* last translation */
 	for (uint64_t off = 0; off < len; off += CHUNK) {
 		uint64_t want = len - off < CHUNK ? len - off : CHUNK;
 		uint64_t va = start + off;
 		double t0 = now();
-		struct vmr_error *err = vmr_kernel_read(k, va, buf, want);
-		uint64_t got = want;
-		/* A chunk with a page missing: page by page, zero-length for missing ones. */
+		/* Which pages the dump holds: one translation per mapping (a 2 MiB
+		 * or 1 GiB leaf covers many pages) and vmr_dump_has_phys(), so
+		 * that a filtered page costs no failed read (each failed read
+		 * builds an error message: 17% of the time in a profile). */
 		unsigned char ok[CHUNK / PAGE];
-		memset(ok, 1, sizeof(ok));
-		if (err) {
-			vmr_error_free(err);
-			for (uint64_t p = 0; p < want; p += PAGE) {
-				uint64_t l = want - p < PAGE ? want - p : PAGE;
-				err = vmr_kernel_read(k, va + p, buf + p, l);
-				if (err) {
-					vmr_error_free(err);
+		uint64_t got = 0;
+		for (uint64_t p = 0; p < want; p += PAGE) {
+			uint64_t v = va + p, pa;
+			if (!(map_size && v >= map_va && v - map_va < map_size)) {
+				uint64_t ps = 0;
+				struct vmr_error *e = vmr_kernel_translate(k, v & ~(uint64_t)(PAGE - 1), &pa, &ps);
+				if (e) {
+					vmr_error_free(e);
+					map_size = 0;
 					ok[p / PAGE] = 0;
-					missing += l;
-					got -= l;
+					continue;
 				}
+				map_size = ps ? ps : PAGE;
+				map_va = v & ~(map_size - 1);
+				map_pa = pa & ~(map_size - 1);
 			}
+			pa = map_pa + (v - map_va);
+			ok[p / PAGE] = vmr_dump_has_phys(vmr_kernel_dump(k), pa);
+		}
+		/* Read each run of present pages at once. */
+		for (uint64_t p = 0; p < want;) {
+			if (!ok[p / PAGE]) {
+				uint64_t l = want - p < PAGE ? want - p : PAGE;
+				missing += l;
+				p += PAGE;
+				continue;
+			}
+			uint64_t q = p;
+			while (q < want && ok[q / PAGE])
+				q += PAGE;
+			uint64_t l = (q < want ? q : want) - p;
+			struct vmr_error *err = vmr_kernel_read(k, va + p, buf + p, l);
+			if (err) { /* present by the index but unreadable: page by page */
+				vmr_error_free(err);
+				for (uint64_t r = p; r < p + l; r += PAGE) {
+					uint64_t m = p + l - r < PAGE ? p + l - r : PAGE;
+					err = vmr_kernel_read(k, va + r, buf + r, m);
+					if (err) {
+						vmr_error_free(err);
+						ok[r / PAGE] = 0;
+						missing += m;
+					} else {
+						got += m;
+					}
+				}
+			} else {
+				got += l;
+			}
+			p = q;
 		}
 		double t1 = now();
 		t_read += t1 - t0;
@@ -253,6 +291,7 @@ static int do_scan(struct vmr_kernel *k, const struct vmr_layout *L, const struc
 		t_class += now() - t1;
 	}
 	double total = t_read + t_class;
+	(void)0;
 	printf("RESULT scan owners=%d owned=%zu first_full_mib=0x%" PRIx64, o->owners, owned, full_mib);
 	printf(" start=0x%" PRIx64 " len=%" PRIu64 " read_bytes=%" PRIu64
 	       " missing_bytes=%" PRIu64 " words=%" PRIu64 " seconds=%.6f read_seconds=%.6f"

@@ -235,7 +235,7 @@ static bool dwarf_find_type(struct vmr_dwinfo *dw, const char *name, Dwarf_Die *
 {
 	size_t keylen = strlen(name) + 1;
 	struct cache_ent *c = cache_find(dw, C_SIZE, name, keylen);
-	int64_t off;
+	int64_t off = 0;
 	if (c) {
 		if (!c->found)
 			return false;

@@ -216,27 +216,46 @@ struct vmr_error *vmr_kernel_translate(struct vmr_kernel *k, uint64_t vaddr,
 	return NULL;
 }
 
+/*
+ * Pages that are contiguous in physical memory are read with one call: large
+ * reads (kallsyms, BTF, log rings) then reach the dump reader in one piece,
+ * which matters for compressed dumps.
+ */
 struct vmr_error *vmr_kernel_read(struct vmr_kernel *k, uint64_t vaddr, void *buf,
 				  size_t len)
 {
 	uint8_t *p = buf;
 	while (len) {
-		uint64_t pa;
+		uint64_t pa, next_pa;
 		struct vmr_error *err = vmr_kernel_translate(k, vaddr, &pa, NULL);
 		if (err)
 			return err;
-		size_t chunk = PAGE_SIZE - (vaddr & (PAGE_SIZE - 1));
-		if (chunk > len)
-			chunk = len;
-		err = vmr_dump_read_phys(k->dump, pa, p, chunk);
-		if (err) {
-			vmr_error_free(err);
-			return vmr_error_fault(vaddr, "0x%016" PRIx64 " (phys 0x%" PRIx64
-					       "): not in the dump", vaddr, pa);
+		size_t run = PAGE_SIZE - (vaddr & (PAGE_SIZE - 1));
+		if (run > len)
+			run = len;
+		/* Extend the run while the next page follows in physical memory. */
+		while (run < len) {
+			struct vmr_error *e2 = vmr_kernel_translate(k, vaddr + run, &next_pa, NULL);
+			if (e2) {
+				vmr_error_free(e2);
+				break;
+			}
+			if (next_pa != pa + run)
+				break;
+			run = len - run > PAGE_SIZE ? run + PAGE_SIZE : len;
 		}
-		p += chunk;
-		vaddr += chunk;
-		len -= chunk;
+		err = vmr_dump_read_phys(k->dump, pa, p, run);
+		if (err) {
+			uint64_t bad = pa;
+			vmr_error_address(err, &bad);
+			uint64_t bad_va = vaddr + (bad >= pa && bad - pa < run ? bad - pa : 0);
+			vmr_error_free(err);
+			return vmr_error_fault(bad_va, "0x%016" PRIx64 " (phys 0x%" PRIx64
+					       "): not in the dump", bad_va, bad);
+		}
+		p += run;
+		vaddr += run;
+		len -= run;
 	}
 	return NULL;
 }
