@@ -78,6 +78,9 @@ struct vmr_dump {
 
 	/* kdump-compressed */
 	kdump_ctx_t *kctx;
+	kdump_ctx_t *kctx2;      /**< second context for a helper thread, lazily */
+	int fd2;                 /**< its own descriptor of the file, or -1 */
+	bool kctx2_failed;
 	kdump_bmp_t *pagemap;    /**< pages present in the file */
 	uint64_t page_size;
 };

@@ -81,6 +81,7 @@ struct vmr_error *vmr_dump_open(const char *path, struct vmr_dump **out)
 	if (!d)
 		return &vmr_enomem;
 	d->fd = -1;
+	d->fd2 = -1;
 	d->path = strdup(path);
 	if (!d->path) {
 		free(d);

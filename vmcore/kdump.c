@@ -15,6 +15,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
 
 /* struct disk_dump_header, x86_64 (makedumpfile diskdump_mod.h). */
 #define DH_SIGNATURE 0
@@ -337,23 +341,82 @@ struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 	return NULL;
 }
 
+/* One kdump_read on one context: status and the bytes read before a failure. */
+struct kread {
+	kdump_ctx_t *ctx;
+	uint64_t paddr;
+	void *buf;
+	size_t len, got;
+	kdump_status s;
+};
+
+static void *kread_run(void *arg)
+{
+	struct kread *r = arg;
+	r->got = r->len;
+	r->s = kdump_read(r->ctx, KDUMP_MACHPHYSADDR, r->paddr, r->buf, &r->got);
+	if (r->got > r->len)
+		r->got = 0;
+	return NULL;
+}
+
+/*
+ * A second libkdumpfile context on its own descriptor (contexts are not
+ * shared between threads), for the helper thread of large reads.
+ */
+static kdump_ctx_t *second_context(struct vmr_dump *d)
+{
+	if (d->kctx2 || d->kctx2_failed)
+		return d->kctx2;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", d->fd);
+	d->fd2 = open(path, O_RDONLY | O_CLOEXEC);
+	kdump_ctx_t *c = d->fd2 >= 0 ? kdump_new() : NULL;
+	if (!c || kdump_open_fd(c, d->fd2) != KDUMP_OK) {
+		/* Never kdump_free() a context whose open failed (see
+		 * kdump_lib_open); large reads then stay on one thread. */
+		d->kctx2_failed = true;
+		return NULL;
+	}
+	d->kctx2 = c;
+	return c;
+}
+
+/* Reads this large are split between two threads (two contexts): page
+ * decompression is what large reads (kallsyms, BTF, log rings) cost. */
+#define PARALLEL_READ_MIN (256u << 10)
+
 struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
 				      size_t len)
 {
-	size_t got = len;
-	kdump_status s = kdump_read(d->kctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
-	if (s == KDUMP_OK)
+	struct kread a = { .ctx = d->kctx, .paddr = paddr, .buf = buf, .len = len };
+	struct kread b = { .s = KDUMP_OK };
+	pthread_t helper;
+	bool parallel = false;
+	if (len >= PARALLEL_READ_MIN && second_context(d)) {
+		size_t half = (len / 2) & ~(size_t)(d->page_size - 1);
+		b = (struct kread){ .ctx = d->kctx2, .paddr = paddr + half,
+				    .buf = (char *)buf + half, .len = len - half };
+		a.len = half;
+		parallel = pthread_create(&helper, NULL, kread_run, &b) == 0;
+		if (!parallel)
+			a.len = len;
+	}
+	kread_run(&a);
+	if (parallel)
+		pthread_join(helper, NULL);
+	/* The first failure in address order is the one to report. */
+	struct kread *bad = a.s != KDUMP_OK ? &a : parallel && b.s != KDUMP_OK ? &b : NULL;
+	if (!bad)
 		return NULL;
-	if (got > len)
-		got = 0;
-	uint64_t at = paddr + got;
-	if (s == KDUMP_ERR_NODATA || s == KDUMP_ERR_ADDRXLAT)
+	uint64_t at = bad->paddr + bad->got;
+	if (bad->s == KDUMP_ERR_NODATA || bad->s == KDUMP_ERR_ADDRXLAT)
 		return vmr_error_fault(at, "physical address 0x%llx is not in the dump",
 				       (unsigned long long)at);
-	const char *msg = kdump_get_err(d->kctx);
-	return vmr_error_new(s == KDUMP_ERR_SYSTEM ? VMR_ERR_IO : VMR_ERR_FORMAT,
+	const char *msg = kdump_get_err(bad->ctx);
+	return vmr_error_new(bad->s == KDUMP_ERR_SYSTEM ? VMR_ERR_IO : VMR_ERR_FORMAT,
 			     "%s: physical address 0x%llx: %s", d->path,
-			     (unsigned long long)at, msg ? msg : kdump_strerror(s));
+			     (unsigned long long)at, msg ? msg : kdump_strerror(bad->s));
 }
 
 bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
@@ -377,6 +440,12 @@ void vmr_kdump_close(struct vmr_dump *d)
 		kdump_bmp_decref(d->pagemap);
 	if (d->kctx)
 		kdump_free(d->kctx);
+	if (d->kctx2)
+		kdump_free(d->kctx2);
+	if (d->fd2 >= 0)
+		close(d->fd2);
 	d->pagemap = NULL;
 	d->kctx = NULL;
+	d->kctx2 = NULL;
+	d->fd2 = -1;
 }
