@@ -21,5 +21,6 @@
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
 #include <vmregion/printk.h>
+#include <vmregion/unwind.h>
 
 #endif
