@@ -4,6 +4,7 @@
  * multi-line record with the same prefix. */
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "cli/monitor.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -201,6 +202,29 @@ static void json_stats(struct json *j, const struct vmr_printk_stats *st)
 	json_end_object(j);
 }
 
+int dmesg_print_text(struct vmr_kernel *k, bool caller, FILE *out, FILE *err_out)
+{
+	struct dmesg_out o = { .caller = caller, .out = out };
+	struct vmr_printk_stats st;
+	int stop = 0;
+	struct vmr_error *err = vmr_printk_read(k, print_text_record, &o, &st, &stop);
+	fflush(out);
+	if (err) {
+		fprintf(err_out, "vmregion: %s\n", vmr_error_message(err));
+		vmr_error_free(err);
+		return EXIT_BAD;
+	}
+	char warnings[3][200];
+	unsigned nw = stats_warnings(&st, warnings);
+	for (unsigned i = 0; i < nw; i++)
+		fprintf(err_out, "vmregion: warning: %s\n", warnings[i]);
+	if (stop == 2) {
+		fprintf(err_out, "vmregion: dmesg: out of memory\n");
+		return EXIT_BAD;
+	}
+	return st.skipped || st.stopped ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
 int cmd_dmesg(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
@@ -229,6 +253,11 @@ int cmd_dmesg(int argc, char **argv)
 
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (!opt.json) {
+		rc = dmesg_print_text(s.kernel, o.caller, stdout, stderr);
+		cli_close(&s);
+		return rc;
+	}
 	struct vmr_printk_stats st;
 	struct vmr_error *err;
 	int stop = 0;

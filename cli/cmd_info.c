@@ -3,6 +3,7 @@
  * the region table with this dump's values. */
 #include "cli/cli.h"
 #include "cli/json.h"
+#include "cli/monitor.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -59,33 +60,33 @@ static void source_text(const struct vmr_value *v, char *buf, size_t size)
 		 v->detail);
 }
 
-static void print_dump_line(const char *path, const struct vmr_dump_info *di)
+static void print_dump_line(FILE *out, const char *path, const struct vmr_dump_info *di)
 {
 	char size[32];
-	printf("%-12s %s   %s", "dump", path, di->format_name);
+	fprintf(out, "%-12s %s   %s", "dump", path, di->format_name);
 	if (di->flattened || di->compression)
-		printf(" (%s%s%s)", di->flattened ? "flattened" : "",
+		fprintf(out, " (%s%s%s)", di->flattened ? "flattened" : "",
 		       di->flattened && di->compression ? ", " : "",
 		       di->compression ? di->compression : "");
 	if (di->zstd_wrapped)
-		printf(", zstd-wrapped");
-	printf(", %u CPU%s, %s RAM\n", di->ncpus, di->ncpus == 1 ? "" : "s",
+		fprintf(out, ", zstd-wrapped");
+	fprintf(out, ", %u CPU%s, %s RAM\n", di->ncpus, di->ncpus == 1 ? "" : "s",
 	       cli_size(di->memory_bytes, size));
 }
 
-static void print_text(const struct cli_common *opt, struct cli_session *s)
+void info_print_text(FILE *out, const struct cli_common *opt, struct cli_session *s)
 {
 	const struct vmr_layout *l = vmr_kernel_layout(s->kernel);
 	const struct vmr_dump_info *di = vmr_dump_get_info(s->dump);
 	const char *bid = vmr_kernel_build_id(s->kernel);
 	char src[128], size[32], val[64];
 
-	print_dump_line(opt->dump_path, di);
-	printf("%-12s %s   build-id %s   vmlinux: %s\n", "kernel",
+	print_dump_line(out, opt->dump_path, di);
+	fprintf(out, "%-12s %s   build-id %s   vmlinux: %s\n", "kernel",
 	       vmr_kernel_release(s->kernel) ? vmr_kernel_release(s->kernel) : "unknown",
 	       bid ? bid : "unknown", opt->vmlinux ? opt->vmlinux : "none");
 	const char *vio = vmr_kernel_vmcoreinfo_origin(s->kernel);
-	printf("%-12s %s\n", "vmcoreinfo", vio ? vio : "none (layout from registers and page tables)");
+	fprintf(out, "%-12s %s\n", "vmcoreinfo", vio ? vio : "none (layout from registers and page tables)");
 	for (size_t i = 0; i < sizeof(main_values) / sizeof(main_values[0]); i++) {
 		const struct vmr_value *v = value_at(l, main_values[i].offset);
 		source_text(v, src, sizeof(src));
@@ -94,13 +95,13 @@ static void print_text(const struct cli_common *opt, struct cli_session *s)
 				 v->value, v->value == 5 ? 56 : 47);
 		else
 			snprintf(val, sizeof(val), "0x%016" PRIx64, v->value);
-		printf("%-12s %-40s %s\n", main_values[i].label, val, src);
+		fprintf(out, "%-12s %-40s %s\n", main_values[i].label, val, src);
 	}
-	putchar('\n');
-	printf("%-18s %-18s %-10s %s\n", "start", "end", "size", "region");
+	fputc('\n', out);
+	fprintf(out, "%-18s %-18s %-10s %s\n", "start", "end", "size", "region");
 	for (unsigned i = 0; i < l->nregions; i++) {
 		const struct vmr_region *r = &l->regions[i];
-		printf("%016" PRIx64 "   %016" PRIx64 "   %-10s %s\n", r->start, r->end,
+		fprintf(out, "%016" PRIx64 "   %016" PRIx64 "   %-10s %s\n", r->start, r->end,
 		       cli_size(r->end - r->start + 1, size), r->description);
 	}
 }
@@ -213,7 +214,7 @@ int cmd_info(int argc, char **argv)
 		print_json(&opt, &s);
 	} else {
 		cli_print_warnings(&s);
-		print_text(&opt, &s);
+		info_print_text(stdout, &opt, &s);
 	}
 	cli_close(&s);
 	return EXIT_OK;
