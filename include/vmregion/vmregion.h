@@ -21,6 +21,7 @@
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
 #include <vmregion/printk.h>
+#include <vmregion/triage.h>
 #include <vmregion/unwind.h>
 
 #endif
