@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "dwarf/kallsyms.h"
 #include "dwarf/vmlinux.h"
+#include "region/idt.h"
 
 #define TIB (1ULL << 40)
 #define GIB (1ULL << 30)
@@ -38,6 +39,36 @@
 
 /* The largest bound we accept for a scan or a count read from the dump. */
 #define MAX_SCAN_PAGES (64ULL << 20) /* 256 GiB of RAM */
+/* Where ZONE_NORMAL starts on x86_64 (ZONE_DMA32 ends at 4 GiB). */
+#define ZONE_NORMAL_START (4ULL << 30)
+/* Bytes of _text compared with the vmlinux (§2.4(b)6). */
+#define TEXT_CHECK_BYTES 64
+
+/*
+ * What each method of finding the kernel said when it found nothing, for
+ * the one error that ends a rebuild in which every method failed.
+ */
+struct attempts {
+	char text[640];
+};
+
+static void tried(struct attempts *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tried(struct attempts *a, const char *fmt, ...)
+{
+	size_t n = strlen(a->text);
+	if (n && n + 2 < sizeof(a->text)) {
+		memcpy(a->text + n, "; ", 3);
+		n += 2;
+	}
+	if (n + 1 >= sizeof(a->text))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->text + n, sizeof(a->text) - n, fmt, ap);
+	va_end(ap);
+}
 
 static void set_value(struct vmr_value *v, uint64_t value, enum vmr_source src,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -64,15 +95,43 @@ static void offer(struct vmr_layout *l, const char *what, struct vmr_value *v,
 		set_value(v, value, src, "%s", detail);
 		return;
 	}
+	/* Values first: a warning is cut at 160 characters. */
 	if (v->value != value)
-		vmr_layout_warn(l, "%s: %s %s says 0x%" PRIx64 ", %s %s says 0x%" PRIx64
-				   "; using the first", what, vmr_source_name(v->source),
-				v->detail, v->value, vmr_source_name(src), detail, value);
+		vmr_layout_warn(l, "%s: %s says 0x%" PRIx64 ", %s says 0x%" PRIx64
+				   "; using the first (%s; %s)", what, vmr_source_name(v->source),
+				v->value, vmr_source_name(src), value, v->detail, detail);
 }
 
 static bool known(const struct vmr_value *v)
 {
 	return v->source != VMR_SRC_NONE;
+}
+
+/*
+ * Name @method in the detail of @v as a method that found the same value:
+ * "lowest mapped kernel text; confirmed by idt, linux_banner".  Names that
+ * no longer fit in the detail are left out.
+ */
+static void confirm(struct vmr_value *v, const char *method)
+{
+	static const char head[] = "; confirmed by ";
+	size_t n = strlen(v->detail), m = strlen(method);
+	bool first = strstr(v->detail, head) == NULL;
+	size_t need = (first ? sizeof(head) - 1 : 2) + m;
+	if (n + need >= sizeof(v->detail))
+		return;
+	snprintf(v->detail + n, sizeof(v->detail) - n, "%s%s", first ? head : ", ", method);
+}
+
+/* A cross-check (§2.4 ✔): offer(), and name @method when it agrees. */
+static void offer_check(struct vmr_layout *l, const char *what, struct vmr_value *v,
+			uint64_t value, enum vmr_source src, const char *detail,
+			const char *method)
+{
+	if (known(v) && v->value == value)
+		confirm(v, method);
+	else
+		offer(l, what, v, value, src, detail);
 }
 
 /* Read a u64 of the kernel image through its linear mapping (§2.3). */
@@ -89,6 +148,18 @@ static bool vi_symbol(struct vmr_kernel *k, const char *name, uint64_t *out)
 static bool vi_number(struct vmr_kernel *k, const char *name, int64_t *out)
 {
 	return k->vmcoreinfo && vmr_vmcoreinfo_number(k->vmcoreinfo, name, out);
+}
+
+/* The detail of a VMCOREINFO value: the key, and for a copy found in
+ * memory where it was ("KERNELOFFSET @phys 0x238000"). */
+static const char *vi_detail(struct vmr_kernel *k, const char *key, char *buf, size_t size)
+{
+	if (k->vmcoreinfo_source != VMR_SRC_VMCOREINFO_MEM)
+		return key;
+	/* vmcoreinfo_where reads "memory copy at phys 0x..." */
+	const char *pa = strrchr(k->vmcoreinfo_where, ' ');
+	snprintf(buf, size, "%s @phys %s", key, pa ? pa + 1 : "?");
+	return buf;
 }
 
 /* A CPU whose registers look like kernel mode (elf2dmp's test: GS base in the
@@ -113,16 +184,17 @@ static void rebuild_paging_levels(struct vmr_kernel *k)
 {
 	struct vmr_layout *l = &k->layout;
 	int64_t n;
+	char d0[80];
 	if (vi_number(k, "pgtable_l5_enabled", &n)) {
-		set_value(&l->paging_levels, n ? 5 : 4, k->vmcoreinfo_source,
-			  "NUMBER(pgtable_l5_enabled)");
+		set_value(&l->paging_levels, n ? 5 : 4, k->vmcoreinfo_source, "%s",
+			  vi_detail(k, "NUMBER(pgtable_l5_enabled)", d0, sizeof(d0)));
 	}
 	const struct vmr_cpu_state *c = pick_sysregs_cpu(k);
 	if (c) {
 		char d[48];
 		snprintf(d, sizeof(d), "CR4.LA57 of CPU %u", c->index);
-		offer(l, "paging levels", &l->paging_levels,
-		      (c->cr[4] >> 12) & 1 ? 5 : 4, VMR_SRC_CPU_STATE, d);
+		offer_check(l, "paging levels", &l->paging_levels,
+			    (c->cr[4] >> 12) & 1 ? 5 : 4, VMR_SRC_CPU_STATE, d, "CR4");
 	}
 	if (!known(&l->paging_levels))
 		set_value(&l->paging_levels, 4, VMR_SRC_GUESS,
@@ -142,38 +214,48 @@ static const struct vmr_load_segment *text_segment(struct vmr_kernel *k)
 	size_t n = vmr_dump_segments(k->dump, &segs);
 	for (size_t i = 0; i < n; i++)
 		if (segs[i].vaddr >= VMR_START_KERNEL_MAP &&
-		    segs[i].vaddr < VMR_START_KERNEL_MAP + VMR_KERNEL_WINDOW)
+		    segs[i].vaddr < VMR_START_KERNEL_MAP + VMR_KERNEL_WINDOW &&
+		    segs[i].paddr != UINT64_MAX)
 			return &segs[i];
 	return NULL;
 }
 
-static void rebuild_slide_and_phys_base(struct vmr_kernel *k)
+static void rebuild_slide_and_phys_base(struct vmr_kernel *k, struct attempts *a)
 {
 	struct vmr_layout *l = &k->layout;
 	uint64_t v, link;
 	int64_t n;
 	enum vmr_source vsrc = k->vmcoreinfo_source;
+	char d[80];
 
 	if (k->vmcoreinfo && vmr_vmcoreinfo_kerneloffset(k->vmcoreinfo, &v))
-		set_value(&l->kaslr_offset, v, vsrc, "KERNELOFFSET");
+		set_value(&l->kaslr_offset, v, vsrc, "%s",
+			  vi_detail(k, "KERNELOFFSET", d, sizeof(d)));
 	if (vi_symbol(k, "_stext", &v) && vmlinux_link(k, "_stext", &link) &&
 	    !((v - link) & 0xfff))
-		offer(l, "kaslr slide", &l->kaslr_offset, v - link, vsrc,
-		      "SYMBOL(_stext) - vmlinux _stext");
+		offer_check(l, "kaslr slide", &l->kaslr_offset, v - link, vsrc,
+			    "SYMBOL(_stext) - vmlinux _stext", "_stext");
 	if (vi_number(k, "phys_base", &n))
-		set_value(&l->phys_base, (uint64_t)n, vsrc, "NUMBER(phys_base)");
+		set_value(&l->phys_base, (uint64_t)n, vsrc, "%s",
+			  vi_detail(k, "NUMBER(phys_base)", d, sizeof(d)));
 
+	/* kdump's kernel-text PT_LOAD, kcore's KCORE_TEXT (§2.4(b)3). */
 	const struct vmr_load_segment *ts = text_segment(k);
 	if (ts) {
 		uint64_t text_link = VMR_DEFAULT_TEXT;
 		bool have_link = vmlinux_link(k, "_text", &text_link);
-		offer(l, "kaslr slide", &l->kaslr_offset, ts->vaddr - text_link,
-		      have_link ? VMR_SRC_ELF_HEADERS : VMR_SRC_GUESS,
-		      have_link ? "kernel-text PT_LOAD - vmlinux _text"
-				: "kernel-text PT_LOAD - default _text");
-		offer(l, "phys_base", &l->phys_base,
-		      ts->paddr - (ts->vaddr - VMR_START_KERNEL_MAP),
-		      VMR_SRC_ELF_HEADERS, "kernel-text PT_LOAD");
+		/* Without a vmlinux the slide is a guess: it assumes the
+		 * default link address of _text, 0xffffffff81000000. */
+		offer_check(l, "kaslr slide", &l->kaslr_offset, ts->vaddr - text_link,
+			    have_link ? VMR_SRC_ELF_HEADERS : VMR_SRC_GUESS,
+			    have_link ? "kernel-text PT_LOAD - vmlinux _text"
+				      : "kernel-text PT_LOAD - assumed _text 0xffffffff81000000",
+			    "PT_LOAD");
+		offer_check(l, "phys_base", &l->phys_base,
+			    ts->paddr - (ts->vaddr - VMR_START_KERNEL_MAP),
+			    VMR_SRC_ELF_HEADERS, "kernel-text PT_LOAD", "PT_LOAD");
+	} else {
+		tried(a, "no kernel-text PT_LOAD");
 	}
 	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
 	/* QEMU parses NUMBER(phys_base) as hex into this field (§3.5): only a
@@ -185,7 +267,7 @@ static void rebuild_slide_and_phys_base(struct vmr_kernel *k)
 }
 
 /* The kernel page tables: init_top_pgt when known, else a CPU's CR3. */
-static void rebuild_pgd(struct vmr_kernel *k)
+static void rebuild_pgd(struct vmr_kernel *k, struct attempts *a)
 {
 	struct vmr_layout *l = &k->layout;
 	uint64_t v;
@@ -206,8 +288,10 @@ static void rebuild_pgd(struct vmr_kernel *k)
 		set_value(&l->pgd_phys, vmr_pgt_root_from_cr3(c->cr[3], l->sme_mask.value),
 			  VMR_SRC_CPU_STATE, "%s", d);
 	}
-	if (!known(&l->pgd_phys))
+	if (!known(&l->pgd_phys)) {
+		tried(a, "page tables: CR3 not in any CPU note");
 		return;
+	}
 	k->pgt.root = l->pgd_phys.value;
 	k->pgt.levels = (unsigned)l->paging_levels.value;
 	k->pgt.sme_mask = l->sme_mask.value;
@@ -218,34 +302,185 @@ static void rebuild_pgd(struct vmr_kernel *k)
 }
 
 /*
- * No VMCOREINFO and no kernel-text PT_LOAD: the lowest mapped page of the
- * kernel-text window is _text (cleanup_highmap() unmaps what lies below it;
- * §2.4(b)4), which gives phys_base exactly and the slide against the link
- * address of _text.
+ * The lowest mapped page of the kernel-text window is _text
+ * (cleanup_highmap() unmaps what lies below it; §2.4(b)4), which gives
+ * phys_base exactly and the slide against the link address of _text.
+ * Without a vmlinux that link address is assumed to be the default
+ * 0xffffffff81000000, and the slide is marked a guess.  When the slide and
+ * phys_base are already known this is a cross-check.
  */
-static void slide_from_page_tables(struct vmr_kernel *k)
+static void slide_from_page_tables(struct vmr_kernel *k, struct attempts *a)
 {
 	struct vmr_layout *l = &k->layout;
-	if (!k->pgt_ready || (known(&l->kaslr_offset) && known(&l->phys_base)))
+	if (!k->pgt_ready)
 		return;
+	bool check = known(&l->kaslr_offset) && known(&l->phys_base);
 	uint64_t va, pa;
 	struct vmr_error *err = vmr_pgt_lowest_mapped(&k->pgt, VMR_START_KERNEL_MAP,
 						      VMR_START_KERNEL_MAP + VMR_KERNEL_WINDOW - 1,
 						      &va, &pa, NULL);
 	if (err) {
-		vmr_layout_warn(l, "kernel text not found in the page tables: %s",
-				vmr_error_message(err));
+		const char *m = vmr_error_message(err);
+		if (!strncmp(m, "page tables: ", 13))
+			m += 13;
+		tried(a, "page tables (root 0x%" PRIx64 "): %s", k->pgt.root, m);
+		if (!check)
+			vmr_layout_warn(l, "kernel text not found in the page tables: %s",
+					vmr_error_message(err));
 		vmr_error_free(err);
 		return;
 	}
 	uint64_t text_link = VMR_DEFAULT_TEXT;
-	bool have_link = vmlinux_link(k, "_text", &text_link);
-	offer(l, "kaslr slide", &l->kaslr_offset, va - text_link,
-	      have_link ? VMR_SRC_PAGE_TABLES : VMR_SRC_GUESS,
-	      have_link ? "lowest kernel-text mapping - vmlinux _text"
-			: "lowest kernel-text mapping - default _text 0xffffffff81000000");
-	offer(l, "phys_base", &l->phys_base, pa - (va - VMR_START_KERNEL_MAP),
-	      VMR_SRC_PAGE_TABLES, "lowest kernel-text mapping");
+	if (vmlinux_link(k, "_text", &text_link))
+		offer_check(l, "kaslr slide", &l->kaslr_offset, va - text_link,
+			    VMR_SRC_PAGE_TABLES, "lowest mapped text - vmlinux _text",
+			    "page-tables");
+	else if (!known(&l->kaslr_offset))
+		set_value(&l->kaslr_offset, va - text_link, VMR_SRC_GUESS,
+			  "lowest mapped text - assumed _text 0xffffffff81000000");
+	offer_check(l, "phys_base", &l->phys_base, pa - (va - VMR_START_KERNEL_MAP),
+		    VMR_SRC_PAGE_TABLES, "lowest mapped text", "page-tables");
+}
+
+/*
+ * The IDT method (§2.4(b)5): gate 0 of a CPU's IDT against the vmlinux's
+ * divide-error entry gives the slide, the IDT's physical page against
+ * idt_table gives phys_base.  A source of its own when the page-table walk
+ * found nothing, a cross-check otherwise.
+ */
+static void slide_from_idt(struct vmr_kernel *k, struct attempts *a)
+{
+	struct vmr_layout *l = &k->layout;
+	if (!k->vmlinux)
+		return; /* "no vmlinux" is said once */
+	const struct vmr_cpu_state *c = pick_sysregs_cpu(k);
+	if (!c || !c->idt_base) {
+		tried(a, "idt: no IDTR in any CPU note");
+		return;
+	}
+	if (!k->pgt_ready) {
+		tried(a, "idt: no page tables to translate IDTR 0x%" PRIx64, c->idt_base);
+		return;
+	}
+	const char *entry = "asm_exc_divide_error"; /* 5.8+; divide_error before */
+	uint64_t entry_link, idt_link;
+	if (!vmlinux_link(k, entry, &entry_link) &&
+	    !vmlinux_link(k, (entry = "divide_error"), &entry_link)) {
+		tried(a, "idt: vmlinux has neither asm_exc_divide_error nor divide_error");
+		return;
+	}
+	if (!vmlinux_link(k, "idt_table", &idt_link)) {
+		tried(a, "idt: vmlinux has no idt_table");
+		return;
+	}
+	struct vmr_idt_gate0 g;
+	struct vmr_error *err = vmr_idt_read_gate0(&k->pgt, c->idt_base, c->idt_limit, &g);
+	if (err) {
+		tried(a, "idt: CPU %u: %s", c->index, vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	uint64_t slide, phys_base;
+	if (!vmr_idt_solve(&g, entry_link, idt_link, &slide, &phys_base)) {
+		tried(a, "idt: gate 0 of CPU %u points at 0x%" PRIx64 ", not %s + a slide",
+		      c->index, g.handler, entry);
+		vmr_layout_warn(l, "IDT gate 0 of CPU %u points at 0x%" PRIx64
+				   ", not at %s + a page-aligned slide", c->index, g.handler, entry);
+		return;
+	}
+	char d[80];
+	snprintf(d, sizeof(d), "IDT gate 0 of CPU %u - %s", c->index, entry);
+	offer_check(l, "kaslr slide", &l->kaslr_offset, slide, VMR_SRC_IDT, d, "idt");
+	snprintf(d, sizeof(d), "IDT page of CPU %u - idt_table", c->index);
+	offer_check(l, "phys_base", &l->phys_base, phys_base, VMR_SRC_IDT, d, "idt");
+}
+
+/*
+ * The vmlinux's own bytes at link address @addr (in .text or .rodata).
+ * @return a pointer valid until the vmlinux is closed, or NULL.
+ */
+static const unsigned char *vmlinux_bytes(struct vmr_kernel *k, uint64_t addr, size_t len)
+{
+	static const char *const sections[] = { ".text", ".rodata" };
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		uint64_t saddr, ssize;
+		const void *data;
+		struct vmr_error *err = vmr_vmlinux_section(k->vmlinux, sections[i], &saddr,
+							    &ssize, &data);
+		if (err) {
+			vmr_error_free(err);
+			continue;
+		}
+		if (data && addr >= saddr && addr - saddr <= ssize && len <= ssize - (addr - saddr))
+			return (const unsigned char *)data + (addr - saddr);
+	}
+	return NULL;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * ✔ §2.4(b)6: the dump's bytes at a symbol + slide (read through phys_base)
+ * equal the vmlinux's.  @return 1 equal, 0 not checked (no symbol, bytes
+ * unreadable or erased to zero), -1 different (a warning says so).
+ */
+static int check_symbol_bytes(struct vmr_kernel *k, const char *name, size_t len)
+{
+	struct vmr_layout *l = &k->layout;
+	uint64_t link, size;
+	if (!vmr_vmlinux_symbol(k->vmlinux, name, &link, &size))
+		return 0;
+	if (size && size < len)
+		len = (size_t)size;
+	const unsigned char *want = vmlinux_bytes(k, link, len);
+	unsigned char got[256];
+	if (!want || len > sizeof(got))
+		return 0;
+	if (!strcmp(name, "linux_banner"))
+		len = strnlen((const char *)want, len);
+	uint64_t va = link + l->kaslr_offset.value;
+	struct vmr_error *err = vmr_kernel_read(k, va, got, len);
+	if (err) {
+		vmr_error_free(err);
+		return 0;
+	}
+	/* makedumpfile's erase filter zeroes kernel text (corpus README). */
+	if (all_zero(got, len))
+		return 0;
+	if (!memcmp(got, want, len))
+		return 1;
+	vmr_layout_warn(l, "%s at 0x%" PRIx64 " differs from the vmlinux: slide 0x%" PRIx64
+			" (%s) or phys_base 0x%" PRIx64 " (%s) is wrong", name, va,
+			l->kaslr_offset.value, vmr_source_name(l->kaslr_offset.source),
+			l->phys_base.value, vmr_source_name(l->phys_base.source));
+	return -1;
+}
+
+/* ✔ The first bytes of _text and linux_banner against the vmlinux. */
+static void check_image_bytes(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	if (!k->vmlinux || !known(&l->kaslr_offset) || !known(&l->phys_base))
+		return;
+	static const struct {
+		const char *symbol, *method;
+		size_t len;
+	} checks[] = {
+		{ "_text", "_text", TEXT_CHECK_BYTES },
+		{ "linux_banner", "linux_banner", 255 },
+	};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (check_symbol_bytes(k, checks[i].symbol, checks[i].len) == 1) {
+			confirm(&l->kaslr_offset, checks[i].method);
+			confirm(&l->phys_base, checks[i].method);
+		}
+	}
 }
 
 static bool looks_like_vmcoreinfo(const char *page, size_t len)
@@ -264,16 +499,16 @@ static bool adopt_memory_vmcoreinfo(struct vmr_kernel *k, const char *text, size
 		vmr_error_free(err);
 		return false;
 	}
-	uint64_t stext;
 	struct vmr_layout *l = &k->layout;
 	/* A stale copy (another boot, the capture kernel) must not win. */
+	uint64_t off;
 	if (known(&l->kaslr_offset) && l->kaslr_offset.source != VMR_SRC_GUESS &&
-	    vmr_vmcoreinfo_symbol(vi, "_stext", &stext)) {
-		uint64_t off;
-		if (vmr_vmcoreinfo_kerneloffset(vi, &off) && off != l->kaslr_offset.value) {
-			vmr_vmcoreinfo_free(vi);
-			return false;
-		}
+	    vmr_vmcoreinfo_kerneloffset(vi, &off) && off != l->kaslr_offset.value) {
+		vmr_layout_warn(l, "VMCOREINFO copy at phys 0x%" PRIx64 " says KERNELOFFSET %"
+				PRIx64 ", %s says 0x%" PRIx64 ": ignored", where, off,
+				vmr_source_name(l->kaslr_offset.source), l->kaslr_offset.value);
+		vmr_vmcoreinfo_free(vi);
+		return false;
 	}
 	k->vmcoreinfo = vi;
 	k->vmcoreinfo_source = VMR_SRC_VMCOREINFO_MEM;
@@ -282,45 +517,46 @@ static bool adopt_memory_vmcoreinfo(struct vmr_kernel *k, const char *text, size
 	return true;
 }
 
-/*
- * The kernel keeps its VMCOREINFO text in a zeroed page (vmcoreinfo_data,
- * §2.4(f)).  With a vmlinux, follow the pointer; without, scan the physical
- * pages for one that starts with "OSRELEASE=", from the top of memory down
- * (the page is allocated early, and early pages come from the top).
- */
-static void find_memory_vmcoreinfo(struct vmr_kernel *k)
+/* Follow the vmlinux symbol vmcoreinfo_data (a pointer to the text). */
+static bool vmcoreinfo_by_symbol(struct vmr_kernel *k, char *page, struct attempts *a)
 {
-	if (k->vmcoreinfo)
-		return;
-	char *page = malloc(PAGE_SIZE + 1);
-	if (!page)
-		return;
-	uint64_t va;
-	if (k->vmlinux && known(&k->layout.kaslr_offset) &&
-	    vmlinux_link(k, "vmcoreinfo_data", &va)) {
-		uint64_t ptr, pa;
-		va += k->layout.kaslr_offset.value;
-		struct vmr_error *err = read_image_u64(k, va, &ptr);
-		if (!err)
-			err = vmr_kernel_translate(k, ptr, &pa, NULL);
-		if (!err)
-			err = vmr_dump_read_phys(k->dump, pa, page, PAGE_SIZE);
-		if (!err && looks_like_vmcoreinfo(page, PAGE_SIZE) &&
-		    adopt_memory_vmcoreinfo(k, page, strnlen(page, PAGE_SIZE), pa)) {
-			free(page);
-			return;
-		}
+	uint64_t va, ptr, pa;
+	if (!k->vmlinux || !known(&k->layout.kaslr_offset) ||
+	    k->layout.kaslr_offset.source == VMR_SRC_GUESS ||
+	    !vmlinux_link(k, "vmcoreinfo_data", &va))
+		return false;
+	va += k->layout.kaslr_offset.value;
+	struct vmr_error *err = read_image_u64(k, va, &ptr);
+	if (!err)
+		err = vmr_kernel_translate(k, ptr, &pa, NULL);
+	if (!err)
+		err = vmr_dump_read_phys(k->dump, pa, page, PAGE_SIZE);
+	if (err) {
+		tried(a, "vmcoreinfo_data: %s", vmr_error_message(err));
 		vmr_error_free(err);
+		return false;
 	}
-	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
-	uint64_t pages = di->max_paddr / PAGE_SIZE;
-	if (pages > MAX_SCAN_PAGES)
-		pages = MAX_SCAN_PAGES;
-	for (uint64_t p = pages; p-- > 0;) {
-		uint64_t pa = p * PAGE_SIZE;
-		char head[16];
+	if (!looks_like_vmcoreinfo(page, PAGE_SIZE)) {
+		tried(a, "vmcoreinfo_data: page at phys 0x%" PRIx64 " holds no VMCOREINFO", pa);
+		return false;
+	}
+	return adopt_memory_vmcoreinfo(k, page, strnlen(page, PAGE_SIZE), pa);
+}
+
+/*
+ * Scan physical pages [@lo, @hi) upward for one that starts with
+ * "OSRELEASE=" and holds a VMCOREINFO we can adopt.  Pages the dump does
+ * not hold (kdump bitmap, PT_LOAD gaps) are skipped without a read.
+ */
+static bool scan_range(struct vmr_kernel *k, char *page, uint64_t lo, uint64_t hi,
+		       uint64_t *budget, uint64_t *nread)
+{
+	for (uint64_t pa = lo; pa < hi && *budget; pa += PAGE_SIZE) {
+		--*budget;
 		if (!vmr_dump_has_phys(k->dump, pa))
 			continue;
+		char head[16];
+		++*nread;
 		struct vmr_error *err = vmr_dump_read_phys(k->dump, pa, head, sizeof(head));
 		if (err) {
 			vmr_error_free(err);
@@ -334,8 +570,51 @@ static void find_memory_vmcoreinfo(struct vmr_kernel *k)
 			continue;
 		}
 		if (adopt_memory_vmcoreinfo(k, page, strnlen(page, PAGE_SIZE), pa))
-			break;
+			return true;
 	}
+	return false;
+}
+
+/*
+ * The kernel keeps its VMCOREINFO text in a zeroed page (vmcoreinfo_data,
+ * §2.4(f)).  With a vmlinux, follow the pointer; without, scan physical
+ * memory for a page that starts with "OSRELEASE=" — the last resort, and
+ * the costly step of opening a dump without VMCOREINFO (each page of a
+ * compressed dump is decompressed to read 16 bytes).
+ *
+ * The scan goes where the page is likely: vmcoreinfo_data is allocated by
+ * an initcall (crash_save_vmcoreinfo_init()), early, with GFP_KERNEL, and
+ * memblock_free_all() hands boot memory to the buddy allocator in ascending
+ * order, each block to the tail of its free list (FPI_TO_TAIL in
+ * __free_pages_core() [k6.1, k6.12 mm/page_alloc.c]), so early allocations
+ * come from the low end of the highest zone: ZONE_NORMAL from 4 GiB when
+ * there is RAM above it, else ZONE_DMA32/DMA from 0.  Upward from 4 GiB,
+ * then upward from 0.  On the corpus dumps the page is at 0x238000 and
+ * 0x19ab000: a few hundred to a few thousand pages in.
+ */
+static void find_memory_vmcoreinfo(struct vmr_kernel *k, struct attempts *a)
+{
+	if (k->vmcoreinfo)
+		return;
+	char *page = malloc(PAGE_SIZE + 1);
+	if (!page)
+		return;
+	if (vmcoreinfo_by_symbol(k, page, a)) {
+		free(page);
+		return;
+	}
+	const struct vmr_dump_info *di = vmr_dump_get_info(k->dump);
+	uint64_t top = di->max_paddr & ~(PAGE_SIZE - 1);
+	uint64_t budget = MAX_SCAN_PAGES, nread = 0;
+	bool found = false;
+	if (top > ZONE_NORMAL_START)
+		found = scan_range(k, page, ZONE_NORMAL_START, top, &budget, &nread);
+	if (!found)
+		found = scan_range(k, page, 0, top < ZONE_NORMAL_START ? top : ZONE_NORMAL_START,
+				   &budget, &nread);
+	if (!found)
+		tried(a, "memory scan: no page starts with OSRELEASE= (%" PRIu64 " pages read%s)",
+		      nread, budget ? "" : ", stopped at the limit");
 	free(page);
 }
 
@@ -442,7 +721,8 @@ static void rebuild_bases(struct vmr_kernel *k)
 	size_t nseg = vmr_dump_segments(k->dump, &segs);
 	for (size_t i = 0; i < nseg; i++) {
 		uint64_t lo = l5 ? PAGE_OFFSET_BASE_L5 : PAGE_OFFSET_BASE_L4;
-		if (segs[i].vaddr >= lo && segs[i].vaddr < CPU_ENTRY_AREA_BASE &&
+		/* kcore's KCORE_VMALLOC/VMEMMAP have p_paddr -1: not RAM. */
+		if (segs[i].paddr != UINT64_MAX && segs[i].vaddr >= lo && segs[i].vaddr < CPU_ENTRY_AREA_BASE &&
 		    segs[i].vaddr - segs[i].paddr >= lo) {
 			offer(l, "page_offset_base", &l->page_offset_base,
 			      segs[i].vaddr - segs[i].paddr, VMR_SRC_ELF_HEADERS,
@@ -556,8 +836,9 @@ static void cross_check(struct vmr_kernel *k)
 {
 	struct vmr_layout *l = &k->layout;
 	uint64_t link, va;
+	/* Without the vmlinux's own banner (check_image_bytes()), its prefix. */
 	if (k->vmlinux && known(&l->kaslr_offset) &&
-	    vmlinux_link(k, "linux_banner", &link)) {
+	    vmlinux_link(k, "linux_banner", &link) && !vmlinux_bytes(k, link, 13)) {
 		char banner[14] = { 0 };
 		va = link + l->kaslr_offset.value;
 		struct vmr_error *err = vmr_kernel_read(k, va, banner, sizeof(banner) - 1);
@@ -581,10 +862,14 @@ static void cross_check(struct vmr_kernel *k)
 	}
 }
 
-struct vmr_error *vmr_rebuild_layout(struct vmr_kernel *k)
+/*
+ * Paging levels, sme_mask, slide and phys_base, the kernel page tables:
+ * every method of §2.4(a)-(c) that works without the memory copy of
+ * VMCOREINFO, best first; later ones cross-check the earlier.
+ */
+static void find_kernel(struct vmr_kernel *k, struct attempts *a)
 {
 	struct vmr_layout *l = &k->layout;
-
 	rebuild_paging_levels(k);
 	if (!known(&l->sme_mask)) {
 		int64_t n;
@@ -594,39 +879,55 @@ struct vmr_error *vmr_rebuild_layout(struct vmr_kernel *k)
 		else
 			set_value(&l->sme_mask, 0, VMR_SRC_DEFAULT, "no memory encryption");
 	}
-	rebuild_slide_and_phys_base(k);
-	rebuild_pgd(k);
-	slide_from_page_tables(k);
+	rebuild_slide_and_phys_base(k, a);
+	rebuild_pgd(k, a);
+	slide_from_page_tables(k, a);
+	slide_from_idt(k, a);
+	/* The slide may have come late: the kernel's own root then. */
+	if (l->pgd_phys.source == VMR_SRC_CPU_STATE && known(&l->kaslr_offset) &&
+	    l->kaslr_offset.source != VMR_SRC_GUESS && known(&l->phys_base)) {
+		struct vmr_value cr3 = l->pgd_phys;
+		memset(&l->pgd_phys, 0, sizeof(l->pgd_phys));
+		rebuild_pgd(k, a);
+		if (!known(&l->pgd_phys))
+			l->pgd_phys = cr3;
+	}
+}
+
+struct vmr_error *vmr_rebuild_layout(struct vmr_kernel *k)
+{
+	struct vmr_layout *l = &k->layout;
+	struct attempts a = { "" };
+
+	if (!k->vmcoreinfo)
+		tried(&a, k->vmcoreinfo_source == VMR_SRC_VMCOREINFO ? "VMCOREINFO note unusable"
+								     : "no VMCOREINFO note");
+	if (!k->vmlinux)
+		tried(&a, "no vmlinux");
+	find_kernel(k, &a);
 
 	if (!k->vmcoreinfo) {
-		find_memory_vmcoreinfo(k);
+		find_memory_vmcoreinfo(k, &a);
 		if (k->vmcoreinfo) {
-			/* Start again with the kernel's own numbers; the page-table
-			 * values stay as cross-checks. */
+			/* Start again with the kernel's own numbers; the methods
+			 * above run again as cross-checks of them. */
+			struct attempts again = { "" };
 			struct vmr_layout before = *l;
 			memset(l, 0, sizeof(*l));
 			memcpy(l->warnings, before.warnings, sizeof(l->warnings));
 			l->nwarnings = before.nwarnings;
 			k->pgt_ready = false;
-			rebuild_paging_levels(k);
-			set_value(&l->sme_mask, 0, VMR_SRC_DEFAULT, "no memory encryption");
-			rebuild_slide_and_phys_base(k);
-			offer(l, "kaslr slide", &l->kaslr_offset, before.kaslr_offset.value,
-			      before.kaslr_offset.source, before.kaslr_offset.detail);
-			offer(l, "phys_base", &l->phys_base, before.phys_base.value,
-			      before.phys_base.source, before.phys_base.detail);
-			rebuild_pgd(k);
+			find_kernel(k, &again);
 		}
 	}
 	if (!known(&l->kaslr_offset) || !known(&l->phys_base))
-		return vmr_error_new(VMR_ERR_FORMAT,
-				     "%s: cannot find the kernel: no VMCOREINFO, no kernel-text "
-				     "segment and no usable page tables",
-				     vmr_dump_path(k->dump));
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: cannot find the kernel: %s",
+				     vmr_dump_path(k->dump), a.text);
 	if (!k->pgt_ready)
 		vmr_layout_warn(l, "no kernel page tables: only direct-map and kernel-image "
 				   "addresses can be read");
 
+	check_image_bytes(k);
 	rebuild_bases(k);
 	rebuild_bounds(k);
 	cross_check(k);
