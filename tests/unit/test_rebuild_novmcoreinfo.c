@@ -550,7 +550,8 @@ static void test_kcore(void **state)
 	assert_int_equal(vmr_dump_get_info(b.d)->format, VMR_DUMP_KCORE);
 	assert_int_equal(l->kaslr_offset.value, SLIDE);
 	assert_int_equal(l->kaslr_offset.source, VMR_SRC_VMCOREINFO);
-	assert_non_null(strstr(l->kaslr_offset.detail, "confirmed by PT_LOAD, page-tables"));
+	assert_non_null(strstr(l->kaslr_offset.detail, "confirmed by PT_LOAD"));
+	assert_non_null(strstr(l->phys_base.detail, "confirmed by PT_LOAD, page-tables"));
 	assert_int_equal(l->nwarnings, 0);
 	assert_int_equal(l->page_offset_base.value, POB);
 	assert_int_equal(l->page_offset_base.source, VMR_SRC_ELF_HEADERS);
