@@ -8,7 +8,9 @@
  * Why BTF first: libdw inflates every SHF_COMPRESSED debug section when the
  * Dwarf handle is created (dwarf_begin_elf, elfutils 0.188), ~330 ms for the
  * 6.12 corpus vmlinux with zlib-compressed DWARF 5 and no .debug_names --
- * more than the whole budget of a cold `vmregion addr`.
+ * more than the whole budget of a cold `vmregion addr`.  With compressed
+ * sections, libdw gets them from dwarfload.c instead: a source line inflates
+ * .debug_info only up to the end of its unit, type scans all of it.
  *
  * The DWARF searches scan the top-level DIEs of each unit, starting with the
  * unit of the previous hit (related types tend to share headers and CUs),
@@ -23,6 +25,7 @@
 
 #include "common/error.h"
 #include "dwarf/btf.h"
+#include "dwarf/dwarfload.h"
 
 #define DW_MAX_DEPTH 32
 #define DW_MAX_CACHE 4096
@@ -38,7 +41,9 @@ struct cache_ent {
 };
 
 struct vmr_dwinfo {
-	Dwarf *dbg;
+	Dwarf *dbg;                 /* every unit (owned by load, if any) */
+	struct vmr_dwload *load;    /* compressed sections, inflated on demand */
+	bool load_tried;
 	struct vmr_error *open_err; /* sticky: why DWARF is unusable */
 	Dwarf_Off *cus;             /* offsets of every unit DIE */
 	size_t ncus;
@@ -52,8 +57,9 @@ void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v)
 	struct vmr_dwinfo *dw = v->dw;
 	if (!dw)
 		return;
-	if (dw->dbg)
+	if (dw->dbg && !dw->load)
 		dwarf_end(dw->dbg);
+	vmr_dwload_close(dw->load);
 	vmr_error_free(dw->open_err);
 	for (size_t i = 0; i < dw->ncache; i++)
 		free(dw->cache[i].key);
@@ -69,15 +75,44 @@ static struct vmr_error *copy_err(const struct vmr_error *e)
 	return vmr_error_new(vmr_error_code(e), "%s", vmr_error_message(e));
 }
 
-/** Create the Dwarf handle and list the units, once. */
+/** The DWARF state, and the on-demand loader if the sections are compressed. */
+static struct vmr_error *dwarf_state(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
+{
+	if (!v->dw && !(v->dw = calloc(1, sizeof(*v->dw))))
+		return &vmr_enomem;
+	struct vmr_dwinfo *dw = v->dw;
+	if (!dw->load_tried) {
+		dw->load_tried = true;
+		struct vmr_error *err = vmr_dwload_open(v->elf, v->path, &dw->load);
+		if (err)
+			dw->open_err = err == &vmr_enomem ? vmr_error_new(VMR_ERR_NOMEM, "%s: "
+						"out of memory loading DWARF", v->path) : err;
+	}
+	if (dw->open_err)
+		return copy_err(dw->open_err);
+	*out = dw;
+	return NULL;
+}
+
+/** Create the Dwarf handle over every unit and list the units, once. */
 static struct vmr_error *dwarf_load(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
 {
-	if (!v->dw) {
-		v->dw = calloc(1, sizeof(*v->dw));
-		if (!v->dw)
-			return &vmr_enomem;
-		struct vmr_dwinfo *dw = v->dw;
-		dw->dbg = dwarf_begin_elf(v->elf, DWARF_C_READ, NULL);
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_state(v, &dw);
+	if (err)
+		return err;
+	if (!dw->dbg) {
+		if (dw->load) {
+			err = vmr_dwload_all(dw->load, &dw->dbg);
+			if (err) {
+				if (err == &vmr_enomem)
+					return err;
+				dw->open_err = err;
+				return copy_err(err);
+			}
+		} else {
+			dw->dbg = dwarf_begin_elf(v->elf, DWARF_C_READ, NULL);
+		}
 		if (!dw->dbg) {
 			dw->open_err = vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no usable DWARF: %s",
 						     v->path, dwarf_errmsg(-1));
@@ -525,32 +560,94 @@ static const char *call_file(Dwarf_Files *files, size_t nfiles, Dwarf_Die *die)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
+/**
+ * The unit DIE of @p addr: from the on-demand loader (which inflates
+ * .debug_info up to the end of that unit) when there is one and @p whole is
+ * false, else from the Dwarf handle over every unit.
+ */
+static struct vmr_error *unit_of(struct vmr_vmlinux *v, uint64_t addr, bool whole,
+				 Dwarf_Die *cudie)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_state(v, &dw);
+	if (err)
+		return err;
+	if (dw->load && !dw->dbg && !whole) {
+		Dwarf *dbg;
+		return vmr_dwload_unit(dw->load, addr, &dbg, cudie);
+	}
+	if ((err = dwarf_load(v, &dw)))
+		return err;
+	if (!dwarf_addrdie(dw->dbg, addr, cudie))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
+				     v->path, (unsigned long long)addr);
+	return NULL;
+}
+
+/**
+ * The source line of @p addr in @p cudie, with its inline chain.
+ * @param[out] found false if the unit has no line for @p addr.
+ * @return false if a DIE of the chain refers to another unit that this
+ * handle does not hold (a partial .debug_info): the caller asks again with
+ * every unit.
+ */
+static bool line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
+			 bool *found);
+
 struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 					  struct vmr_source_line *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct vmr_dwinfo *dw;
-	struct vmr_error *err = dwarf_load(v, &dw);
+	Dwarf_Die cudie;
+	struct vmr_error *err = unit_of(v, addr, false, &cudie);
 	if (err)
 		return err;
-	Dwarf_Die cudie;
-	Dwarf_Line *line;
-	if (!dwarf_addrdie(dw->dbg, addr, &cudie) || !(line = dwarf_getsrc_die(&cudie, addr)))
+	bool found;
+	if (!line_in_unit(&cudie, addr, out, &found)) {
+		memset(out, 0, sizeof(*out));
+		if ((err = unit_of(v, addr, true, &cudie)))
+			return err;
+		line_in_unit(&cudie, addr, out, &found);
+	}
+	if (!found)
 		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
 				     v->path, (unsigned long long)addr);
+	return NULL;
+}
+
+/** DW_AT_abstract_origin (or _specification) that does not resolve. */
+static bool dangling_origin(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die target;
+	if (!dwarf_attr(die, DW_AT_abstract_origin, &attr) &&
+	    !dwarf_attr(die, DW_AT_specification, &attr))
+		return false;
+	return !dwarf_formref_die(&attr, &target);
+}
+
+static bool line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
+			 bool *found)
+{
+	Dwarf_Line *line = dwarf_getsrc_die(cudie, addr);
+	*found = line != NULL;
+	if (!line)
+		return true;
 	out->file = dwarf_linesrc(line, NULL, NULL);
 	dwarf_lineno(line, &out->line);
 	dwarf_linecol(line, &out->column);
 
 	Dwarf_Files *files = NULL;
 	size_t nfiles = 0;
-	if (dwarf_getsrcfiles(&cudie, &files, &nfiles))
+	if (dwarf_getsrcfiles(cudie, &files, &nfiles))
 		files = NULL;
 	/* dwarf_getscopes() stops at the innermost inlined instance and goes
 	 * on in its abstract definition; the concrete nesting (inlined
 	 * instance, its callers, the real function) comes from the DIE tree. */
 	Dwarf_Die *scopes = NULL, fn_die;
-	int n = dwarf_getscopes(&cudie, addr, &scopes);
+	int n = dwarf_getscopes(cudie, addr, &scopes);
+	if (n < 0)
+		return false; /* e.g. an inlined instance whose origin is elsewhere */
 	bool have_fn = false;
 	for (int i = 0; i < n && !have_fn; i++) {
 		int tag = dwarf_tag(&scopes[i]);
@@ -569,6 +666,10 @@ struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
 			continue;
 		const char *fn = die_name(&scopes[i]);
+		if (!fn && dangling_origin(&scopes[i])) {
+			free(scopes);
+			return false;
+		}
 		if (first) {
 			out->function = fn;
 			first = false;
@@ -587,5 +688,5 @@ struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 			break;
 	}
 	free(scopes);
-	return NULL;
+	return true;
 }

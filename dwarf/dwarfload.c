@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file dwarfload.c  Compressed debug sections inflated on demand into one
+ * anonymous mapping laid out as an ELF file, given to libdw through
+ * elf_memory() (see dwarfload.h for why).
+ *
+ * The image: ELF header, section headers, .shstrtab, then each section at a
+ * page-aligned offset with room for its full inflated size.  Pages never
+ * written are never committed.  Bytes, once written, never change or move,
+ * so a Dwarf handle made earlier (over shorter sections) stays valid: every
+ * handle is kept until close, because the strings a lookup returned (file
+ * names built by libdw) live in the handle that answered.  A new handle is
+ * made only when .debug_info has to grow; it grows in steps of at least
+ * VMR_DWLOAD_STEP, so a run makes at most size/STEP handles.
+ */
+#define _GNU_SOURCE
+#include "dwarf/dwarfload.h"
+
+#include <elf.h>
+#include <gelf.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "common/error.h"
+
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2 /* gABI 2022; glibc < 2.37 lacks it */
+#endif
+
+/** .debug_info grows by at least this much (a new Dwarf handle each time). */
+#define VMR_DWLOAD_STEP (1u << 20)
+/** Largest inflated section we accept (the image lives in memory). */
+#define VMR_DWLOAD_MAX_SECTION (4ull << 30)
+/** Most Dwarf handles one loader makes (growth steps, plus the last). */
+#define VMR_DWLOAD_MAX_HANDLES 4200
+
+/*
+ * The sections a line, unit or scope lookup reads (DWARF 4 and 5).  Not
+ * .debug_loclists/.debug_loc (variable locations) nor .debug_frame.
+ * S_INFO and S_ARANGES are inflated by the caller's thread, the rest by
+ * the helper thread.
+ */
+enum { S_INFO, S_ARANGES, S_ABBREV, S_LINE, S_LINE_STR, S_STR, S_STR_OFFSETS,
+       S_RNGLISTS, S_RANGES, S_ADDR, S_N };
+static const char *const sec_names[S_N] = {
+	".debug_info", ".debug_aranges", ".debug_abbrev", ".debug_line",
+	".debug_line_str", ".debug_str", ".debug_str_offsets", ".debug_rnglists",
+	".debug_ranges", ".debug_addr",
+};
+
+struct lsec {
+	bool present;
+	uint32_t ctype;     /**< 0 (stored plain), ELFCOMPRESS_ZLIB or _ZSTD */
+	uint64_t flags;     /**< sh_flags without SHF_COMPRESSED */
+	const uint8_t *in;  /**< compressed stream (after the Chdr) or plain bytes */
+	size_t in_size;
+	uint64_t size;      /**< inflated size */
+	uint64_t off;       /**< its place in the image */
+	uint64_t avail;     /**< bytes ready at image + off */
+	z_stream z;
+	bool z_live;
+	ZSTD_DStream *zs;
+	size_t zs_pos;      /**< input consumed by zs */
+	struct vmr_error *err; /**< sticky */
+};
+
+struct arange {
+	uint64_t lo, len, cu;
+};
+
+struct vmr_dwload {
+	char *path;
+	uint8_t *image;
+	size_t image_size;
+	struct lsec sec[S_N];
+	size_t shnum;
+	uint16_t shndx[S_N]; /**< section header index of each present section */
+
+	bool started;        /**< small sections inflated (helper joined) */
+	bool one_thread;     /**< no helper thread (benches compare) */
+	struct arange *ar;   /**< sorted by lo, as libdw sorts them */
+	size_t nar;
+
+	Elf **elfs;
+	Dwarf **dbgs;
+	size_t nhandles;
+	uint64_t handle_info; /**< .debug_info bytes the last handle sees */
+};
+
+void vmr_dwload_set_threads(struct vmr_dwload *l, bool two)
+{
+	l->one_thread = !two;
+}
+
+void vmr_dwload_progress(const struct vmr_dwload *l, uint64_t *done, uint64_t *total)
+{
+	*done = l->sec[S_INFO].avail;
+	*total = l->sec[S_INFO].size;
+}
+
+/** Find the section headers worth loading; false if this loader does not apply. */
+static bool scan_sections(struct vmr_dwload *l, Elf *elf)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	bool any_compressed = false;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			return false;
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (!strncmp(name, ".zdebug", 7))
+			return false; /* legacy GNU compression: leave it to libdw */
+		int i;
+		for (i = 0; i < S_N && strcmp(name, sec_names[i]); i++)
+			;
+		if (i == S_N || sh.sh_type == SHT_NOBITS || l->sec[i].present)
+			continue;
+		Elf_Data *d = elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != sh.sh_size)
+			return false;
+		struct lsec *s = &l->sec[i];
+		s->present = true;
+		s->flags = sh.sh_flags & ~(uint64_t)SHF_COMPRESSED;
+		s->in = d->d_buf;
+		s->in_size = d->d_size;
+		s->size = d->d_size;
+		if (sh.sh_flags & SHF_COMPRESSED) {
+			Elf64_Chdr ch;
+			if (d->d_size < sizeof(ch))
+				return false;
+			memcpy(&ch, d->d_buf, sizeof(ch));
+			if ((ch.ch_type != ELFCOMPRESS_ZLIB && ch.ch_type != ELFCOMPRESS_ZSTD) ||
+			    ch.ch_size == 0 || ch.ch_size > VMR_DWLOAD_MAX_SECTION ||
+			    d->d_size - sizeof(ch) > UINT32_MAX)
+				return false; /* libdw gives the error, if any */
+			s->ctype = ch.ch_type;
+			s->in += sizeof(ch);
+			s->in_size -= sizeof(ch);
+			s->size = ch.ch_size;
+			any_compressed = true;
+		}
+	}
+	return any_compressed && l->sec[S_INFO].present;
+}
+
+/** Lay the image out and write the headers that do not change. */
+static struct vmr_error *make_image(struct vmr_dwload *l)
+{
+	size_t shnum = 2; /* null section, .shstrtab */
+	size_t strsz = 1 + sizeof(".shstrtab");
+	for (int i = 0; i < S_N; i++)
+		if (l->sec[i].present) {
+			shnum++;
+			strsz += strlen(sec_names[i]) + 1;
+		}
+	uint64_t shoff = sizeof(Elf64_Ehdr);
+	uint64_t stroff = shoff + shnum * sizeof(Elf64_Shdr);
+	uint64_t pos = (stroff + strsz + 4095) & ~4095ull;
+	for (int i = 0; i < S_N; i++) {
+		if (!l->sec[i].present)
+			continue;
+		l->sec[i].off = pos;
+		pos = (pos + l->sec[i].size + 4095) & ~4095ull;
+	}
+	l->image_size = pos;
+	void *img = mmap(NULL, pos, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (img == MAP_FAILED)
+		return vmr_error_new(VMR_ERR_NOMEM, "%s: no room for %llu bytes of DWARF",
+				     l->path, (unsigned long long)pos);
+	l->image = img;
+	l->shnum = shnum;
+
+	Elf64_Ehdr eh = { 0 };
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_shoff = shoff;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = (uint16_t)shnum;
+	eh.e_shstrndx = (uint16_t)(shnum - 1);
+	memcpy(l->image, &eh, sizeof(eh));
+
+	Elf64_Shdr *sh = (Elf64_Shdr *)(l->image + shoff);
+	char *str = (char *)l->image + stroff;
+	size_t si = 1, k = 1;
+	for (int i = 0; i < S_N; i++) {
+		if (!l->sec[i].present)
+			continue;
+		sh[k] = (Elf64_Shdr){ .sh_name = (uint32_t)si, .sh_type = SHT_PROGBITS,
+				      .sh_flags = l->sec[i].flags, .sh_offset = l->sec[i].off,
+				      .sh_addralign = 1 };
+		l->shndx[i] = (uint16_t)k++;
+		strcpy(str + si, sec_names[i]);
+		si += strlen(sec_names[i]) + 1;
+	}
+	sh[k] = (Elf64_Shdr){ .sh_name = (uint32_t)si, .sh_type = SHT_STRTAB,
+			      .sh_offset = stroff, .sh_size = strsz, .sh_addralign = 1 };
+	strcpy(str + si, ".shstrtab");
+	return NULL;
+}
+
+/**
+ * Inflate section @p s until at least @p want bytes are ready (the stream
+ * resumes where it stopped).  On error the section keeps what it had.
+ */
+static struct vmr_error *grow(struct vmr_dwload *l, struct lsec *s, uint64_t want,
+			      const char *name)
+{
+	if (s->err)
+		return vmr_error_new(vmr_error_code(s->err), "%s", vmr_error_message(s->err));
+	if (want > s->size)
+		want = s->size;
+	if (s->avail >= want)
+		return NULL;
+	uint8_t *dst = l->image + s->off;
+	if (!s->ctype) {
+		memcpy(dst, s->in, s->size); /* all at once: it is cheap */
+		s->avail = s->size;
+		return NULL;
+	}
+	const char *why = NULL;
+	if (s->ctype == ELFCOMPRESS_ZLIB) {
+		if (!s->z_live) {
+			memset(&s->z, 0, sizeof(s->z));
+			if (inflateInit(&s->z) != Z_OK)
+				return &vmr_enomem;
+			s->z_live = true;
+			s->z.next_in = (Bytef *)s->in;
+			s->z.avail_in = (uInt)s->in_size;
+		}
+		while (s->avail < want) {
+			uint64_t room = want - s->avail;
+			if (room > UINT32_MAX)
+				room = UINT32_MAX;
+			s->z.next_out = dst + s->avail;
+			s->z.avail_out = (uInt)room;
+			int r = inflate(&s->z, Z_NO_FLUSH);
+			uint64_t got = room - s->z.avail_out;
+			s->avail += got;
+			if (r == Z_STREAM_END) {
+				if (s->avail != s->size)
+					why = "zlib stream ends early";
+				break;
+			}
+			if (r != Z_OK) {
+				why = s->z.msg ? s->z.msg : "corrupt zlib stream";
+				break;
+			}
+			if (!got && !s->z.avail_in) {
+				why = "zlib stream truncated";
+				break;
+			}
+		}
+		if (why || s->avail == s->size) {
+			inflateEnd(&s->z);
+			s->z_live = false;
+		}
+	} else {
+		if (!s->zs && !(s->zs = ZSTD_createDStream()))
+			return &vmr_enomem;
+		while (s->avail < want) {
+			ZSTD_inBuffer ib = { s->in, s->in_size, s->zs_pos };
+			ZSTD_outBuffer ob = { dst, want, s->avail };
+			size_t r = ZSTD_decompressStream(s->zs, &ob, &ib);
+			bool progress = ob.pos != s->avail || ib.pos != s->zs_pos;
+			s->avail = ob.pos;
+			s->zs_pos = ib.pos;
+			if (ZSTD_isError(r)) {
+				why = ZSTD_getErrorName(r);
+				break;
+			}
+			if (r == 0 && s->avail != s->size) {
+				why = "zstd frame ends early";
+				break;
+			}
+			if (!progress) {
+				why = "zstd stream truncated";
+				break;
+			}
+		}
+		if (why || s->avail == s->size) {
+			ZSTD_freeDStream(s->zs);
+			s->zs = NULL;
+		}
+	}
+	/* Grown in place by the stream, never past s->size. */
+	if (why) {
+		s->err = vmr_error_new(VMR_ERR_FORMAT, "%s: section %s: %s at %llu of %llu bytes",
+				       l->path, name, why, (unsigned long long)s->avail,
+				       (unsigned long long)s->size);
+		return s->err ? vmr_error_new(VMR_ERR_FORMAT, "%s", vmr_error_message(s->err))
+			      : &vmr_enomem;
+	}
+	return NULL;
+}
+
+/** Helper thread: inflate every small section whole. */
+static void *grow_small(void *arg)
+{
+	struct vmr_dwload *l = arg;
+	for (int i = S_ABBREV; i < S_N; i++)
+		if (l->sec[i].present) {
+			/* The error stays sticky in the section; read back later. */
+			struct vmr_error *e = grow(l, &l->sec[i], l->sec[i].size, sec_names[i]);
+			if (e != &vmr_enomem)
+				vmr_error_free(e);
+		}
+	return NULL;
+}
+
+static int cmp_arange(const void *a, const void *b)
+{
+	const struct arange *x = a, *y = b;
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
+}
+
+/**
+ * Index .debug_aranges (version 2 sets of 8-byte address pairs, ending in a
+ * zero pair) -- the table dwarf_getaranges() builds; reading it here spares
+ * libdw's check of every unit header against a .debug_info not yet there.
+ */
+static struct vmr_error *index_aranges(struct vmr_dwload *l)
+{
+	const struct lsec *s = &l->sec[S_ARANGES];
+	const uint8_t *p = l->image + s->off, *end = p + s->avail;
+	size_t cap = 0;
+	while (p < end) {
+		const uint8_t *set = p;
+		uint64_t len;
+		uint32_t len32;
+		unsigned offsz = 4;
+		if (end - p < 4)
+			goto bad;
+		memcpy(&len32, p, 4);
+		p += 4;
+		len = len32;
+		if (len32 == 0xffffffffu) {
+			if (end - p < 8)
+				goto bad;
+			memcpy(&len, p, 8);
+			p += 8;
+			offsz = 8;
+		} else if (len32 >= 0xfffffff0u) {
+			goto bad;
+		}
+		if (len > (uint64_t)(end - p))
+			goto bad;
+		const uint8_t *set_end = p + len;
+		uint16_t version;
+		uint64_t cu = 0;
+		if (set_end - p < 2 + offsz + 2)
+			goto bad;
+		memcpy(&version, p, 2);
+		p += 2;
+		memcpy(&cu, p, offsz);
+		p += offsz;
+		uint8_t addrsz = *p++;
+		p++; /* segment selector size */
+		if (version != 2 || addrsz != 8)
+			goto bad;
+		p = set + ((p - set + 15) & ~(ptrdiff_t)15);
+		for (; set_end - p >= 16; p += 16) {
+			uint64_t lo, n;
+			memcpy(&lo, p, 8);
+			memcpy(&n, p + 8, 8);
+			if (!lo && !n)
+				break;
+			if (l->nar == cap) {
+				cap = cap ? 2 * cap : 1024;
+				if (cap > (1u << 24))
+					goto bad;
+				struct arange *a = realloc(l->ar, cap * sizeof(*a));
+				if (!a)
+					return &vmr_enomem;
+				l->ar = a;
+			}
+			l->ar[l->nar++] = (struct arange){ lo, n, cu };
+		}
+		p = set_end;
+	}
+	qsort(l->ar, l->nar, sizeof(*l->ar), cmp_arange);
+	return NULL;
+bad:
+	return vmr_error_new(VMR_ERR_FORMAT, "%s: corrupt .debug_aranges at offset %llu",
+			     l->path, (unsigned long long)(p - (l->image + s->off)));
+}
+
+/** The unit of @p addr: the search of dwarf_getarange_addr(). */
+static bool find_unit(const struct vmr_dwload *l, uint64_t addr, uint64_t *cu)
+{
+	size_t lo = 0, hi = l->nar;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct arange *a = &l->ar[mid];
+		if (addr < a->lo)
+			hi = mid;
+		else if (addr > a->lo && addr - a->lo >= a->len)
+			lo = mid + 1;
+		else {
+			*cu = a->cu;
+			return true;
+		}
+	}
+	return false;
+}
+
+/** First use: inflate the small sections (helper thread) and .debug_aranges. */
+static struct vmr_error *start(struct vmr_dwload *l)
+{
+	if (l->started)
+		return NULL;
+	pthread_t th;
+	bool threaded = !l->one_thread && pthread_create(&th, NULL, grow_small, l) == 0;
+	struct vmr_error *err = NULL;
+	if (l->sec[S_ARANGES].present) {
+		err = grow(l, &l->sec[S_ARANGES], l->sec[S_ARANGES].size, sec_names[S_ARANGES]);
+		if (!err)
+			err = index_aranges(l);
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		grow_small(l);
+	if (err)
+		return err;
+	for (int i = S_ABBREV; i < S_N; i++) {
+		if (l->sec[i].err)
+			return vmr_error_new(vmr_error_code(l->sec[i].err), "%s",
+					     vmr_error_message(l->sec[i].err));
+		if (l->sec[i].avail != l->sec[i].size)
+			return &vmr_enomem;
+	}
+	l->started = true;
+	return NULL;
+}
+
+/** The newest handle, made anew if .debug_info grew since. */
+static struct vmr_error *handle(struct vmr_dwload *l, Dwarf **out)
+{
+	uint64_t info = l->sec[S_INFO].avail;
+	if (l->nhandles && l->handle_info == info) {
+		*out = l->dbgs[l->nhandles - 1];
+		return NULL;
+	}
+	if (l->nhandles >= VMR_DWLOAD_MAX_HANDLES)
+		return vmr_error_new(VMR_ERR_LIMIT, "%s: too many DWARF views", l->path);
+	if (!(l->nhandles & (l->nhandles + 1))) { /* 0, 1, 3, 7, ...: grow */
+		size_t cap = 2 * l->nhandles + 1;
+		Elf **e = realloc(l->elfs, cap * sizeof(*e));
+		if (!e)
+			return &vmr_enomem;
+		l->elfs = e;
+		Dwarf **d = realloc(l->dbgs, cap * sizeof(*d));
+		if (!d)
+			return &vmr_enomem;
+		l->dbgs = d;
+	}
+	/* Every section but .debug_info is whole once started; the headers
+	 * only ever grow, so views made earlier stay consistent. */
+	Elf64_Shdr *sh = (Elf64_Shdr *)(l->image + sizeof(Elf64_Ehdr));
+	for (int i = 0; i < S_N; i++)
+		if (l->sec[i].present)
+			sh[l->shndx[i]].sh_size = l->sec[i].avail;
+	Elf *elf = elf_memory((char *)l->image, l->image_size);
+	if (!elf)
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: DWARF image: %s", l->path,
+				     elf_errmsg(-1));
+	Dwarf *dbg = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (!dbg) {
+		elf_end(elf);
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no usable DWARF: %s", l->path,
+				     dwarf_errmsg(-1));
+	}
+	l->elfs[l->nhandles] = elf;
+	l->dbgs[l->nhandles++] = dbg;
+	l->handle_info = info;
+	*out = dbg;
+	return NULL;
+}
+
+/** Make .debug_info hold at least @p want bytes, in steps of VMR_DWLOAD_STEP. */
+static struct vmr_error *grow_info(struct vmr_dwload *l, uint64_t want)
+{
+	struct lsec *s = &l->sec[S_INFO];
+	if (s->avail >= want)
+		return NULL;
+	uint64_t step = s->avail + VMR_DWLOAD_STEP;
+	return grow(l, s, want > step ? want : step, sec_names[S_INFO]);
+}
+
+struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **dbg,
+				  Dwarf_Die *cudie)
+{
+	struct vmr_error *err = start(l);
+	if (err)
+		return err;
+	uint64_t cu;
+	if (!find_unit(l, addr, &cu))
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
+				     l->path, (unsigned long long)addr);
+	struct lsec *s = &l->sec[S_INFO];
+	/* The unit header: a 4-byte length, or 0xffffffff and 8 bytes. */
+	if (cu > s->size || s->size - cu < 12)
+		goto bad;
+	if ((err = grow_info(l, cu + 12)))
+		return err;
+	const uint8_t *hdr = l->image + s->off + cu;
+	uint32_t len32;
+	uint64_t unit_end;
+	memcpy(&len32, hdr, 4);
+	if (len32 == 0xffffffffu) {
+		uint64_t len;
+		memcpy(&len, hdr + 4, 8);
+		if (len > s->size - cu - 12)
+			goto bad;
+		unit_end = cu + 12 + len;
+	} else {
+		if (len32 >= 0xfffffff0u || len32 > s->size - cu - 4)
+			goto bad;
+		unit_end = cu + 4 + len32;
+	}
+	if ((err = grow_info(l, unit_end)) || (err = handle(l, dbg)))
+		return err;
+	Dwarf_Off next;
+	size_t hsize;
+	if (dwarf_next_unit(*dbg, cu, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    !dwarf_offdie(*dbg, cu + hsize, cudie))
+		goto bad;
+	return NULL;
+bad:
+	return vmr_error_new(VMR_ERR_FORMAT, "%s: .debug_aranges names a bad unit at %#llx "
+			     "for %#llx", l->path, (unsigned long long)cu,
+			     (unsigned long long)addr);
+}
+
+struct vmr_error *vmr_dwload_all(struct vmr_dwload *l, Dwarf **dbg)
+{
+	struct vmr_error *err = start(l);
+	if (!err)
+		err = grow(l, &l->sec[S_INFO], l->sec[S_INFO].size, sec_names[S_INFO]);
+	if (!err)
+		err = handle(l, dbg);
+	return err;
+}
+
+struct vmr_error *vmr_dwload_open(Elf *elf, const char *path, struct vmr_dwload **out)
+{
+	*out = NULL;
+	struct vmr_dwload *l = calloc(1, sizeof(*l));
+	if (!l || !(l->path = strdup(path))) {
+		free(l);
+		return &vmr_enomem;
+	}
+	if (!scan_sections(l, elf)) {
+		vmr_dwload_close(l);
+		return NULL;
+	}
+	struct vmr_error *err = make_image(l);
+	if (err) {
+		vmr_dwload_close(l);
+		if (vmr_error_code(err) == VMR_ERR_NOMEM) {
+			vmr_error_free(err);
+			return NULL; /* let libdw try its way */
+		}
+		return err;
+	}
+	*out = l;
+	return NULL;
+}
+
+void vmr_dwload_close(struct vmr_dwload *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nhandles; i++) {
+		dwarf_end(l->dbgs[i]);
+		elf_end(l->elfs[i]);
+	}
+	free(l->dbgs);
+	free(l->elfs);
+	for (int i = 0; i < S_N; i++) {
+		struct lsec *s = &l->sec[i];
+		if (s->z_live)
+			inflateEnd(&s->z);
+		ZSTD_freeDStream(s->zs);
+		vmr_error_free(s->err);
+	}
+	free(l->ar);
+	if (l->image)
+		munmap(l->image, l->image_size);
+	free(l->path);
+	free(l);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file dwarfload.h  The debug sections of a vmlinux with compressed DWARF,
+ * decompressed only as far as a question needs and handed to libdw as an
+ * in-memory ELF (internal to dwarf/).
+ *
+ * libdw (elfutils 0.188) inflates every SHF_COMPRESSED debug section when a
+ * Dwarf handle is created: ~330 ms for a 6.12 vmlinux whose .debug_info is
+ * 28 MB of zlib (49 MB inflated).  A source line needs one unit: this loader
+ * inflates .debug_info as a stream only up to the end of the unit that
+ * .debug_aranges names for the address (and further, from where the stream
+ * stopped, when a later unit is asked for), the small sections needed for
+ * lines and scopes on a second thread meanwhile, and never .debug_loclists
+ * or .debug_frame.  libdw sees a .debug_info cut after the units that are
+ * ready, so it can never read bytes that are not there.
+ */
+#ifndef VMR_DWARF_DWARFLOAD_H
+#define VMR_DWARF_DWARFLOAD_H
+
+#include <elfutils/libdw.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vmregion/error.h>
+
+struct vmr_dwload;
+
+/**
+ * Look at the debug sections of @p elf (nothing is decompressed yet).
+ * @param[in] elf the vmlinux; it must outlive the loader and its sections
+ *            must not be decompressed in place meanwhile (raw bytes are read).
+ * @param[in] path for error messages.
+ * @param[out] out the loader, or NULL when it would not help (no compressed
+ *             .debug_* section, or a layout it does not handle): then use
+ *             dwarf_begin_elf() on @p elf.
+ * @return NULL, or &vmr_enomem.
+ */
+struct vmr_error *vmr_dwload_open(Elf *elf, const char *path, struct vmr_dwload **out);
+
+/**
+ * A Dwarf handle in which the unit holding the link address @p addr (found
+ * through .debug_aranges, as dwarf_addrdie() finds it) is complete.
+ * @param[out] dbg the handle (owned by the loader, valid until close).
+ * @param[out] cudie the unit's DIE.
+ * @return NULL, VMR_ERR_NOT_FOUND (no unit covers @p addr), VMR_ERR_FORMAT
+ *         (corrupt compressed data or unit header), or &vmr_enomem.
+ */
+struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **dbg,
+				  Dwarf_Die *cudie);
+
+/**
+ * A Dwarf handle over the whole of the sections (every unit).
+ * @return NULL, VMR_ERR_FORMAT, or &vmr_enomem.
+ */
+struct vmr_error *vmr_dwload_all(struct vmr_dwload *l, Dwarf **dbg);
+
+/** Inflate the small sections on a second thread (@p two, the default) or not. */
+void vmr_dwload_set_threads(struct vmr_dwload *l, bool two);
+
+/** Bytes of .debug_info inflated so far, and its full size (for benches). */
+void vmr_dwload_progress(const struct vmr_dwload *l, uint64_t *done, uint64_t *total);
+
+/** Free @p l (NULL is ignored) and every handle it gave out. */
+void vmr_dwload_close(struct vmr_dwload *l);
+
+#endif
