@@ -425,6 +425,39 @@ static bool all_zero(const unsigned char *p, size_t n)
 	return true;
 }
 
+static int64_t s32_at(const unsigned char *p)
+{
+	return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			 (uint32_t)p[3] << 24);
+}
+
+/*
+ * @got (the dump) equals @want (the vmlinux) once the decompressor's KASLR
+ * relocations are allowed for: a 32-bit sign-extended kernel-image address
+ * in the code (e.g. 6.1's `movq $_text, %rdx` in startup_64) is moved by
+ * the slide (arch/x86/boot/compressed/misc.c handle_relocations() [k6.1]).
+ */
+static bool same_but_relocated(const unsigned char *got, const unsigned char *want,
+			       size_t len, uint64_t slide)
+{
+	for (size_t i = 0; i < len;) {
+		if (got[i] == want[i]) {
+			i++;
+			continue;
+		}
+		size_t j = i >= 3 ? i - 3 : 0;
+		for (; j <= i && j + 4 <= len; j++) {
+			uint64_t w = (uint64_t)s32_at(want + j), g = (uint64_t)s32_at(got + j);
+			if (w >= VMR_START_KERNEL_MAP && w + slide == g)
+				break;
+		}
+		if (j > i || j + 4 > len)
+			return false;
+		i = j + 4;
+	}
+	return true;
+}
+
 /*
  * ✔ §2.4(b)6: the dump's bytes at a symbol + slide (read through phys_base)
  * equal the vmlinux's.  @return 1 equal, 0 not checked (no symbol, bytes
@@ -453,7 +486,7 @@ static int check_symbol_bytes(struct vmr_kernel *k, const char *name, size_t len
 	/* makedumpfile's erase filter zeroes kernel text (corpus README). */
 	if (all_zero(got, len))
 		return 0;
-	if (!memcmp(got, want, len))
+	if (same_but_relocated(got, want, len, l->kaslr_offset.value))
 		return 1;
 	vmr_layout_warn(l, "%s at 0x%" PRIx64 " differs from the vmlinux: slide 0x%" PRIx64
 			" (%s) or phys_base 0x%" PRIx64 " (%s) is wrong", name, va,
