@@ -69,6 +69,10 @@ struct mem_run {
 	int status;
 	/* --summary */
 	bool summary, regions_only;
+	/* text output: lines are gathered here, texts of recent values kept */
+	char out[1 << 16];
+	size_t outlen;
+	struct text_slot *texts;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -205,50 +209,113 @@ static bool is_frame_slot(const struct frame_slots *f, uint64_t addr)
 	return false;
 }
 
-/* One word: text line or JSON object. */
-static void word_out(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
-		     const struct frame_slots *frames)
+/*
+ * The text after the value depends on the value only (mark and annotation):
+ * values repeat in memory (list heads, parents, caches), so the last text of
+ * each slot is kept.  Lines longer than a slot are not kept.
+ */
+#define TEXT_CACHE_BITS 12
+struct text_slot {
+	uint64_t v;
+	uint16_t len;  /* 0: empty */
+	char text[302];
+};
+
+/* Mark and annotation of @p v ("  ret    kernel-image ..."), at @p p. */
+static size_t annotation_text(struct mem_run *run, uint64_t v, bool marks, char *p, size_t size)
 {
-	enum vmr_region_id id;
-	bool ptr = mem_pointer_region(&run->a, v, &id);
-	struct description d;
-	enum mem_mark mark = MEM_MARK_NONE;
-	if (ptr) {
-		mem_describe(&run->a, v, &d);
-		if (marks) {
-			mark = mem_mark_of(&run->a, v, &d);
-			if (mark == MEM_MARK_RET && is_frame_slot(frames, addr))
-				mark = MEM_MARK_FRAME;
-		}
+	const struct description *d = mem_describe(&run->a, v);
+	size_t n = 0;
+	if (marks) {
+		/* "  ret  ": the mark in a column of 5 */
+		const char *m = mem_mark_name(mem_mark_of(&run->a, v, d));
+		size_t ml = strlen(m);
+		memcpy(p, "  ", 2);
+		memcpy(p + 2, m, ml);
+		memset(p + 2 + ml, ' ', 5 - ml);
+		n = 7;
 	}
-	if (run->json) {
-		json_begin_object(&run->j);
-		json_kv_hex(&run->j, "addr", addr);
-		json_kv_hex(&run->j, "value", v);
-		if (mark != MEM_MARK_NONE)
-			json_kv_string(&run->j, "mark", mem_mark_name(mark));
-		if (ptr) {
-			json_key(&run->j, "annotation");
-			describe_json(&run->j, &d);
-		}
-		json_end_object(&run->j);
-		return;
-	}
-	char line[1200], *p = line;
+	p[n++] = ' ';
+	p[n++] = ' ';
+	describe_text(d, p + n, size - n);
+	return n + strlen(p + n);
+}
+
+static void out_flush(struct mem_run *run)
+{
+	fwrite(run->out, 1, run->outlen, stdout);
+	run->outlen = 0;
+}
+
+/* One word as a text line. */
+static void word_text(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
+		      const struct frame_slots *frames)
+{
+	if (run->outlen + 1400 > sizeof(run->out))
+		out_flush(run);
+	char *line = run->out + run->outlen, *p = line;
 	p = put_hex16(p, addr);
 	*p++ = ' ';
 	*p++ = ' ';
 	p = put_hex16(p, v);
-	if (ptr) {
-		if (marks)
-			p += snprintf(p, 16, "  %-5s", mem_mark_name(mark));
-		*p++ = ' ';
-		*p++ = ' ';
-		describe_text(&d, p, sizeof(line) - (size_t)(p - line) - 1);
-		p += strlen(p);
+	enum vmr_region_id id;
+	if (mem_pointer_region(&run->a, v, &id)) {
+		struct text_slot *t = NULL;
+		if (run->texts && marks) {
+			t = &run->texts[(v * 0x9e3779b97f4a7c15ULL) >> (64 - TEXT_CACHE_BITS)];
+			if (t->len && t->v != v)
+				t->len = 0;
+		}
+		if (t && t->len) {
+			memcpy(p, t->text, t->len);
+			p += t->len;
+		} else {
+			size_t n = annotation_text(run, v, marks, p, 1200);
+			if (t && n <= sizeof(t->text)) {
+				t->v = v;
+				t->len = (uint16_t)n;
+				memcpy(t->text, p, n);
+			}
+			p += n;
+		}
+		/* The unwinder's frames are a property of the slot, not the value. */
+		if (marks && frames && frames->n && is_frame_slot(frames, addr) &&
+		    !strncmp(line + 34, "  ret  ", 7))
+			memcpy(line + 36, "frame", 5);
 	}
 	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), stdout);
+	run->outlen += (size_t)(p - line);
+}
+
+/* One word: text line or JSON object. */
+static void word_out(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
+		     const struct frame_slots *frames)
+{
+	if (!run->json) {
+		word_text(run, addr, v, marks, frames);
+		return;
+	}
+	enum vmr_region_id id;
+	const struct description *d = NULL;
+	enum mem_mark mark = MEM_MARK_NONE;
+	if (mem_pointer_region(&run->a, v, &id)) {
+		d = mem_describe(&run->a, v);
+		if (marks) {
+			mark = mem_mark_of(&run->a, v, d);
+			if (mark == MEM_MARK_RET && is_frame_slot(frames, addr))
+				mark = MEM_MARK_FRAME;
+		}
+	}
+	json_begin_object(&run->j);
+	json_kv_hex(&run->j, "addr", addr);
+	json_kv_hex(&run->j, "value", v);
+	if (mark != MEM_MARK_NONE)
+		json_kv_string(&run->j, "mark", mem_mark_name(mark));
+	if (d) {
+		json_key(&run->j, "annotation");
+		describe_json(&run->j, d);
+	}
+	json_end_object(&run->j);
 }
 
 static void gap_out(struct mem_run *run, const struct mem_piece *g)
@@ -265,6 +332,7 @@ static void gap_out(struct mem_run *run, const struct mem_piece *g)
 		return;
 	}
 	char size[32];
+	out_flush(run);
 	printf("... 0x%016" PRIx64 "-0x%016" PRIx64 ": %s (%s)\n", g->addr, g->addr + g->len,
 	       mem_gap_text(g->gap), cli_size(g->len, size));
 }
@@ -314,6 +382,8 @@ static int words_out(struct mem_run *run, uint64_t start, uint64_t end, bool mar
 		for (size_t i = 0; i < ngaps; i++)
 			gap_out(run, &gaps[i]);
 		json_end_array(&run->j);
+	} else {
+		out_flush(run);
 	}
 	free(gaps);
 	mem_sweep_free(&sw);
@@ -666,7 +736,8 @@ static int own_options(int argc, char **argv, char **keep, int *nkeep, const cha
 
 int cmd_mem(int argc, char **argv)
 {
-	struct mem_run run = { .status = EXIT_OK };
+	static struct mem_run run;
+	run.status = EXIT_OK;
 	struct cli_common opt = { 0 };
 	const char *stack = NULL;
 	char *keep[argc > 0 ? argc : 1], *rest[argc > 0 ? argc : 1];
@@ -699,6 +770,7 @@ int cmd_mem(int argc, char **argv)
 		cli_error("mem: out of memory");
 		return EXIT_BAD;
 	}
+	run.texts = calloc(1u << TEXT_CACHE_BITS, sizeof(*run.texts)); /* NULL: no reuse */
 	if (!stack && !parse_addr(&s, rest[1], &start)) {
 		rc = EXIT_BAD;
 		goto out;
@@ -735,6 +807,7 @@ int cmd_mem(int argc, char **argv)
 		cli_print_warnings(&s);
 out:
 	fflush(stdout);
+	free(run.texts);
 	mem_annot_free(&run.a);
 	cli_close(&s);
 	return rc ? rc : run.status;

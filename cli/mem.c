@@ -12,7 +12,9 @@
 #include <string.h>
 
 #define MEM_PAGE 4096u
-#define MEM_CHUNK (1u << 20)
+/* Below vmcore/kdump.c's PARALLEL_READ_MIN (256 KiB): its two-thread reads crash
+ * in libkdumpfile on some files (kdump-zlib of debian-6.1-sysrq). */
+#define MEM_CHUNK (128u << 10)
 
 /* ---------------------------------------------------------------------- */
 /* The sweep                                                               */
@@ -136,12 +138,13 @@ bool mem_sweep_next(struct mem_sweep *s, struct mem_piece *p)
 #define MEM_CACHE_SIZE (1u << MEM_CACHE_BITS)
 
 /*
- * An owner valid for every address in [lo, hi): found for v0, it fits any v
- * in the range once its offsets are moved by v - v0.
+ * A description valid for every address in [lo, hi): found for v0, it fits
+ * any v in the range once its offsets are moved by v - v0 (done in place).
  */
 struct mem_cache_entry {
 	uint64_t lo, hi, v0;
-	struct vmr_owner owner;
+	uint64_t offset0, from_top0;  /* owner offsets for v0 */
+	struct description d;
 };
 
 bool mem_region_annotated(enum vmr_region_id id)
@@ -168,13 +171,16 @@ bool mem_annot_init(struct mem_annot *a, struct vmr_kernel *k)
 		if (mem_region_annotated(a->l->regions[i].id) && a->l->regions[i].start < a->kmin)
 			a->kmin = a->l->regions[i].start;
 	a->cache = calloc(MEM_CACHE_SIZE, sizeof(*a->cache));
-	return a->cache != NULL;
+	a->scratch = malloc(sizeof(*a->scratch));
+	return a->cache && a->scratch;
 }
 
 void mem_annot_free(struct mem_annot *a)
 {
 	free(a->cache);
+	free(a->scratch);
 	a->cache = NULL;
+	a->scratch = NULL;
 }
 
 static struct mem_cache_entry *cache_slot(struct mem_annot *a, uint64_t v)
@@ -235,29 +241,31 @@ static bool reuse_range(const struct description *d, uint64_t v, uint64_t *lo, u
 	return true;
 }
 
-void mem_describe(struct mem_annot *a, uint64_t v, struct description *d)
+const struct description *mem_describe(struct mem_annot *a, uint64_t v)
 {
 	struct mem_cache_entry *e = cache_slot(a, v);
 	if (e->hi && v >= e->lo && v < e->hi) {
 		a->hits++;
+		struct description *d = &e->d;
 		vmr_kernel_describe(a->k, v, &d->info);
-		d->owner = e->owner;
-		d->has_owner = true;
 		uint64_t delta = v - e->v0; /* modulo 2^64: also moves down */
-		d->owner.offset += delta;
+		d->owner.offset = e->offset0 + delta;
 		if (d->owner.kind == VMR_OWNER_STACK)
-			d->owner.offset_from_top -= delta;
-		return;
+			d->owner.offset_from_top = e->from_top0 - delta;
+		return d;
 	}
 	a->lookups++;
-	describe(a->k, v, d);
+	describe(a->k, v, a->scratch);
 	uint64_t lo, hi;
-	if (reuse_range(d, v, &lo, &hi)) {
-		e->lo = lo;
-		e->hi = hi;
-		e->v0 = v;
-		e->owner = d->owner;
-	}
+	if (!reuse_range(a->scratch, v, &lo, &hi))
+		return a->scratch;
+	e->lo = lo;
+	e->hi = hi;
+	e->v0 = v;
+	e->d = *a->scratch;
+	e->offset0 = e->d.owner.offset;
+	e->from_top0 = e->d.owner.offset_from_top;
+	return &e->d;
 }
 
 const char *mem_mark_name(enum mem_mark m)
@@ -483,10 +491,8 @@ void mem_summary_add(struct mem_summary *s, struct mem_annot *a, const uint8_t *
 		s->pointers++;
 		s->region[id]++;
 		if (s->owners) {
-			struct description d;
 			char label[MEM_LABEL_LEN];
-			mem_describe(a, v, &d);
-			mem_owner_label(&d, label, sizeof(label));
+			mem_owner_label(mem_describe(a, v), label, sizeof(label));
 			label_count(s, label);
 		}
 	}

@@ -61,6 +61,7 @@ struct mem_annot {
 	uint64_t kmin;              /**< below: never a kernel pointer */
 	const struct vmr_region *last; /**< row of the last classification */
 	struct mem_cache_entry *cache;
+	struct description *scratch;   /**< a description not cached */
 	uint64_t lookups, hits;     /**< owner lookups and cache hits (for tuning) */
 };
 
@@ -94,8 +95,9 @@ static inline bool mem_pointer_region(struct mem_annot *a, uint64_t v, enum vmr_
 /**
  * Describe @p v exactly as describe() does (`vmregion addr`), reusing the
  * owner of an earlier value in the same object, area or page.
+ * @return the description, valid until the next call.
  */
-void mem_describe(struct mem_annot *a, uint64_t v, struct description *d);
+const struct description *mem_describe(struct mem_annot *a, uint64_t v);
 
 /** How a word on a stack is marked. */
 enum mem_mark {
