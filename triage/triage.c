@@ -235,8 +235,7 @@ void vmr_annotate_location(struct vmr_annotator *a, const struct vmr_oops_symref
 			snprintf(out->note, sizeof(out->note), "%.100s: not in the vmlinux", s->function);
 			return;
 		} else {
-			snprintf(out->note, sizeof(out->note), "no vmlinux and no dump");
-			return;
+			return; /* no vmlinux and no dump: nothing to say */
 		}
 		if (a->k && out->has_addr) {
 			struct vmr_symbol sym;
@@ -246,8 +245,6 @@ void vmr_annotate_location(struct vmr_annotator *a, const struct vmr_oops_symref
 					 " (another symbol called %.40s?)",
 					 out->addr, sym.name, out->addr - sym.addr, s->function);
 		}
-		if (!out->has_line && !out->note[0] && !a->v)
-			snprintf(out->note, sizeof(out->note), "no vmlinux: no source line");
 		return;
 	}
 	if (s->has_addr) {
