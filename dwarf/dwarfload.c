@@ -42,16 +42,19 @@
 /*
  * The sections a line, unit or scope lookup reads (DWARF 4 and 5).  Not
  * .debug_loclists/.debug_loc (variable locations) nor .debug_frame.
- * S_INFO and S_ARANGES are inflated by the caller's thread, the rest by
- * the helper thread.
+ * S_ARANGES and S_INFO are inflated by the caller's thread; the small
+ * sections by a helper thread, and by the caller's once .debug_info is far
+ * enough (each thread claims the next section not yet claimed).
  */
-enum { S_INFO, S_ARANGES, S_ABBREV, S_LINE, S_LINE_STR, S_STR, S_STR_OFFSETS,
-       S_RNGLISTS, S_RANGES, S_ADDR, S_N };
+enum { S_INFO, S_ARANGES, S_LINE, S_ABBREV, S_STR, S_RNGLISTS, S_LINE_STR,
+       S_STR_OFFSETS, S_RANGES, S_ADDR, S_N };
 static const char *const sec_names[S_N] = {
-	".debug_info", ".debug_aranges", ".debug_abbrev", ".debug_line",
-	".debug_line_str", ".debug_str", ".debug_str_offsets", ".debug_rnglists",
-	".debug_ranges", ".debug_addr",
+	".debug_info", ".debug_aranges", ".debug_line", ".debug_abbrev", ".debug_str",
+	".debug_rnglists", ".debug_line_str", ".debug_str_offsets", ".debug_ranges",
+	".debug_addr",
 };
+/** The small sections, largest first (claimed in this order by both threads). */
+#define S_SMALL S_LINE
 
 struct lsec {
 	bool present;
@@ -81,7 +84,9 @@ struct vmr_dwload {
 	size_t shnum;
 	uint16_t shndx[S_N]; /**< section header index of each present section */
 
+	bool ar_done;        /**< .debug_aranges inflated and indexed */
 	bool started;        /**< small sections inflated (helper joined) */
+	int next_small;      /**< next small section to claim (atomic) */
 	bool one_thread;     /**< no helper thread (benches compare) */
 	struct arange *ar;   /**< sorted by lo, as libdw sorts them */
 	size_t nar;
@@ -310,18 +315,21 @@ static struct vmr_error *grow(struct vmr_dwload *l, struct lsec *s, uint64_t wan
 	return NULL;
 }
 
-/** Helper thread: inflate every small section whole. */
+/** Inflate whole small sections, each not yet claimed by the other thread. */
 static void *grow_small(void *arg)
 {
 	struct vmr_dwload *l = arg;
-	for (int i = S_ABBREV; i < S_N; i++)
+	for (;;) {
+		int i = S_SMALL + __atomic_fetch_add(&l->next_small, 1, __ATOMIC_RELAXED);
+		if (i >= S_N)
+			return NULL;
 		if (l->sec[i].present) {
 			/* The error stays sticky in the section; read back later. */
 			struct vmr_error *e = grow(l, &l->sec[i], l->sec[i].size, sec_names[i]);
 			if (e != &vmr_enomem)
 				vmr_error_free(e);
 		}
-	return NULL;
+	}
 }
 
 static int cmp_arange(const void *a, const void *b)
@@ -420,26 +428,40 @@ static bool find_unit(const struct vmr_dwload *l, uint64_t addr, uint64_t *cu)
 	return false;
 }
 
-/** First use: inflate the small sections (helper thread) and .debug_aranges. */
-static struct vmr_error *start(struct vmr_dwload *l)
+/** Inflate and index .debug_aranges, once (it is small). */
+static struct vmr_error *aranges_ready(struct vmr_dwload *l)
+{
+	if (l->ar_done)
+		return NULL;
+	struct vmr_error *err = grow(l, &l->sec[S_ARANGES], l->sec[S_ARANGES].size,
+				     sec_names[S_ARANGES]);
+	if (!err)
+		err = index_aranges(l);
+	if (!err)
+		l->ar_done = true;
+	return err;
+}
+
+/** Work of the caller's thread: make .debug_info hold what is asked for. */
+typedef struct vmr_error *(*info_job)(struct vmr_dwload *l, uint64_t arg);
+
+/**
+ * Run @p job (on .debug_info) while a helper thread inflates the small
+ * sections; the first time only, then @p job alone.
+ */
+static struct vmr_error *run(struct vmr_dwload *l, info_job job, uint64_t arg)
 {
 	if (l->started)
-		return NULL;
+		return job(l, arg);
 	pthread_t th;
 	bool threaded = !l->one_thread && pthread_create(&th, NULL, grow_small, l) == 0;
-	struct vmr_error *err = NULL;
-	if (l->sec[S_ARANGES].present) {
-		err = grow(l, &l->sec[S_ARANGES], l->sec[S_ARANGES].size, sec_names[S_ARANGES]);
-		if (!err)
-			err = index_aranges(l);
-	}
+	struct vmr_error *err = job(l, arg);
+	grow_small(l); /* what the helper has not claimed yet */
 	if (threaded)
 		pthread_join(th, NULL);
-	else
-		grow_small(l);
 	if (err)
 		return err;
-	for (int i = S_ABBREV; i < S_N; i++) {
+	for (int i = S_SMALL; i < S_N; i++) {
 		if (l->sec[i].err)
 			return vmr_error_new(vmr_error_code(l->sec[i].err), "%s",
 					     vmr_error_message(l->sec[i].err));
@@ -477,6 +499,7 @@ static struct vmr_error *handle(struct vmr_dwload *l, Dwarf **out)
 	for (int i = 0; i < S_N; i++)
 		if (l->sec[i].present)
 			sh[l->shndx[i]].sh_size = l->sec[i].avail;
+	/* (sh_size of .debug_aranges too: libdw reads it only when asked.) */
 	Elf *elf = elf_memory((char *)l->image, l->image_size);
 	if (!elf)
 		return vmr_error_new(VMR_ERR_FORMAT, "%s: DWARF image: %s", l->path,
@@ -504,17 +527,11 @@ static struct vmr_error *grow_info(struct vmr_dwload *l, uint64_t want)
 	return grow(l, s, want > step ? want : step, sec_names[S_INFO]);
 }
 
-struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **dbg,
-				  Dwarf_Die *cudie)
+/** info_job: .debug_info through the end of the unit at offset @p cu. */
+static struct vmr_error *unit_job(struct vmr_dwload *l, uint64_t cu)
 {
-	struct vmr_error *err = start(l);
-	if (err)
-		return err;
-	uint64_t cu;
-	if (!find_unit(l, addr, &cu))
-		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
-				     l->path, (unsigned long long)addr);
 	struct lsec *s = &l->sec[S_INFO];
+	struct vmr_error *err;
 	/* The unit header: a 4-byte length, or 0xffffffff and 8 bytes. */
 	if (cu > s->size || s->size - cu < 12)
 		goto bad;
@@ -535,28 +552,61 @@ struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **d
 			goto bad;
 		unit_end = cu + 4 + len32;
 	}
-	if ((err = grow_info(l, unit_end)) || (err = handle(l, dbg)))
+	return grow_info(l, unit_end);
+bad:
+	return vmr_error_new(VMR_ERR_FORMAT, "%s: .debug_aranges names a bad unit at %#llx",
+			     l->path, (unsigned long long)cu);
+}
+
+/** info_job: all of .debug_info. */
+static struct vmr_error *all_job(struct vmr_dwload *l, uint64_t unused)
+{
+	(void)unused;
+	return grow(l, &l->sec[S_INFO], l->sec[S_INFO].size, sec_names[S_INFO]);
+}
+
+struct vmr_error *vmr_dwload_all(struct vmr_dwload *l, Dwarf **dbg)
+{
+	struct vmr_error *err = NULL;
+	if (l->sec[S_ARANGES].present)
+		err = aranges_ready(l); /* for dwarf_addrdie() */
+	if (!err)
+		err = run(l, all_job, 0);
+	if (!err)
+		err = handle(l, dbg);
+	return err;
+}
+
+struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **dbg,
+				  Dwarf_Die *cudie)
+{
+	struct vmr_error *err;
+	if (!l->sec[S_ARANGES].present) {
+		/* No index of units: libdw's search over all of them. */
+		if ((err = vmr_dwload_all(l, dbg)))
+			return err;
+		if (!dwarf_addrdie(*dbg, addr, cudie))
+			goto none;
+		return NULL;
+	}
+	if ((err = aranges_ready(l)))
+		return err;
+	uint64_t cu;
+	if (!find_unit(l, addr, &cu))
+		goto none; /* before any inflating: data addresses cost nothing */
+	if ((err = run(l, unit_job, cu)) || (err = handle(l, dbg)))
 		return err;
 	Dwarf_Off next;
 	size_t hsize;
 	if (dwarf_next_unit(*dbg, cu, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) ||
 	    !dwarf_offdie(*dbg, cu + hsize, cudie))
-		goto bad;
+		return vmr_error_new(VMR_ERR_FORMAT, "%s: bad unit at %#llx for %#llx: %s",
+				     l->path, (unsigned long long)cu,
+				     (unsigned long long)addr, dwarf_errmsg(-1));
 	return NULL;
-bad:
-	return vmr_error_new(VMR_ERR_FORMAT, "%s: .debug_aranges names a bad unit at %#llx "
-			     "for %#llx", l->path, (unsigned long long)cu,
-			     (unsigned long long)addr);
-}
-
-struct vmr_error *vmr_dwload_all(struct vmr_dwload *l, Dwarf **dbg)
-{
-	struct vmr_error *err = start(l);
-	if (!err)
-		err = grow(l, &l->sec[S_INFO], l->sec[S_INFO].size, sec_names[S_INFO]);
-	if (!err)
-		err = handle(l, dbg);
-	return err;
+none:
+	return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
+			     l->path, (unsigned long long)addr);
 }
 
 struct vmr_error *vmr_dwload_open(Elf *elf, const char *path, struct vmr_dwload **out)

@@ -23,6 +23,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "dwarf/btf.h"
+#include "dwarf/vmlinux-priv.h"
 #include "dwarf/vmlinux.h"
 
 #define BUILD_ID "280c34ad87775d5a1867815cad74cca978154a7c"
@@ -365,6 +366,155 @@ static void test_source_line(void **st)
 	vmr_error_free(err);
 }
 
+static void write_file(const char *path, const void *data, size_t len);
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/** Same file, line, column, function and inline chain. */
+static void expect_same_line(uint64_t addr, const struct vmr_source_line *a,
+			     const struct vmr_source_line *b)
+{
+	bool same = str_eq(a->file, b->file) && a->line == b->line &&
+		    a->column == b->column && str_eq(a->function, b->function) &&
+		    a->n_inlined == b->n_inlined;
+	for (size_t i = 0; same && i < a->n_inlined; i++)
+		same = str_eq(a->inlined[i].function, b->inlined[i].function) &&
+		       str_eq(a->inlined[i].file, b->inlined[i].file) &&
+		       a->inlined[i].line == b->inlined[i].line;
+	if (!same)
+		fail_msg("%#llx: %s:%d:%d in %s (%zu inlined) vs %s:%d:%d in %s (%zu inlined)",
+			 (unsigned long long)addr, a->file, a->line, a->column, a->function,
+			 a->n_inlined, b->file, b->line, b->column, b->function, b->n_inlined);
+}
+
+/** Text addresses spread over the kernel: every @p step-th function, +4. */
+static size_t text_addrs(const struct vmr_vmlinux *v, size_t step, uint64_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->naddr && n < max; i += step) {
+		const struct vmr_vsym *sym = &v->syms[v->by_addr[i]];
+		if ((sym->type == 'T' || sym->type == 't') && sym->size > 4)
+			out[n++] = sym->addr + 4;
+	}
+	return n;
+}
+
+/**
+ * The same lines and inline chains through handle @p w (fresh: compressed
+ * sections inflated only as far as each address needs) as through the
+ * reference handle @p ref (all DWARF loaded).  Addresses go up, then down
+ * (the early answers' strings must survive the later growth), then a DWARF
+ * type question loads everything, and more lines follow.
+ */
+static void check_lines_like(struct vmr_vmlinux *w, struct vmr_vmlinux *ref, size_t step)
+{
+	enum { MAX = 400 };
+	static uint64_t addrs[MAX];
+	static struct vmr_source_line got[MAX];
+	size_t n = text_addrs(ref, step, addrs, MAX);
+	assert_true(n > 50);
+	size_t found = 0;
+	for (size_t k = 0; k < n; k++) {
+		/* the first half ascending, the second half descending */
+		size_t i = k < n / 2 ? k : n - 1 - (k - n / 2);
+		struct vmr_error *err = vmr_vmlinux_source_line(w, addrs[i], &got[i]);
+		if (err) {
+			assert_int_equal(vmr_error_code(err), VMR_ERR_NOT_FOUND);
+			vmr_error_free(err);
+			got[i].file = NULL;
+			got[i].line = -1;
+		}
+		if (k == n / 2 + n / 4) {
+			uint64_t size;
+			vmr_vmlinux_set_type_source(w, VMR_TYPES_DWARF);
+			assert_null(vmr_vmlinux_type_size(w, "page", &size));
+			vmr_vmlinux_set_type_source(w, VMR_TYPES_AUTO);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vmr_source_line want;
+		struct vmr_error *err = vmr_vmlinux_source_line(ref, addrs[i], &want);
+		if (err) {
+			vmr_error_free(err);
+			if (got[i].line != -1)
+				fail_msg("%#llx: a line only through the partial DWARF",
+					 (unsigned long long)addrs[i]);
+			continue;
+		}
+		found++;
+		expect_same_line(addrs[i], &got[i], &want);
+	}
+	printf("# %zu of %zu text addresses: same lines and inline chains\n", found, n);
+	assert_true(found > n / 2);
+}
+
+/* Partial inflating of .debug_info gives what libdw over everything gives. */
+static void test_source_line_partial(void **st)
+{
+	struct state *s = *st;
+	uint64_t size;
+	/* s->v: every unit loaded */
+	vmr_vmlinux_set_type_source(s->v, VMR_TYPES_DWARF);
+	assert_null(vmr_vmlinux_type_size(s->v, "page", &size));
+	vmr_vmlinux_set_type_source(s->v, VMR_TYPES_AUTO);
+
+	struct vmr_vmlinux *w;
+	assert_null(vmr_vmlinux_open(s->path, &w));
+	/* A data address: no unit, nothing inflated. */
+	uint64_t jiffies;
+	assert_true(vmr_vmlinux_symbol(w, "jiffies", &jiffies, NULL));
+	struct vmr_source_line sl;
+	double t0 = now_ms();
+	struct vmr_error *err = vmr_vmlinux_source_line(w, jiffies, &sl);
+	assert_non_null(err);
+	assert_int_equal(vmr_error_code(err), VMR_ERR_NOT_FOUND);
+	vmr_error_free(err);
+	uint64_t vfree;
+	assert_true(vmr_vmlinux_symbol(w, "vfree", &vfree, NULL));
+	double t1 = now_ms();
+	assert_null(vmr_vmlinux_source_line(w, vfree + 0x10, &sl));
+	printf("# first lines: data address %.1f ms, vfree+0x10 %.1f ms (%s:%d)\n", t1 - t0,
+	       now_ms() - t1, sl.file, sl.line);
+	check_lines_like(w, s->v, 97);
+	vmr_vmlinux_close(w);
+}
+
+/* Sections compressed with zstd (CONFIG_DEBUG_INFO_COMPRESSED_ZSTD): libelf
+ * 0.188 cannot inflate them, the loader can.  Needs objcopy with zstd. */
+static void test_source_line_zstd_sections(void **st)
+{
+	struct state *s = *st;
+	char dir[] = "/tmp/vmr-test-zsec-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char plain[300], zsec[300], cmd[1024];
+	snprintf(plain, sizeof(plain), "%s/vmlinux", dir);
+	snprintf(zsec, sizeof(zsec), "%s/vmlinux.zstd-sections", dir);
+	int fd;
+	uint64_t size;
+	assert_null(vmr_file_open_unwrapped(s->path, &fd, &size, NULL));
+	char *buf = malloc(size);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, size, 0), (ssize_t)size);
+	close(fd);
+	write_file(plain, buf, size);
+	free(buf);
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --compress-debug-sections=zstd '%s' '%s' 2>/dev/null", plain, zsec);
+	if (system(cmd) != 0) {
+		printf("# objcopy cannot write zstd sections: not checked\n");
+	} else {
+		struct vmr_vmlinux *w;
+		assert_null(vmr_vmlinux_open(zsec, &w));
+		check_lines_like(w, s->v, 401);
+		vmr_vmlinux_close(w);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void write_file(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -505,6 +655,8 @@ int main(void)
 		cmocka_unit_test(test_types_btf),
 		cmocka_unit_test(test_types_dwarf),
 		cmocka_unit_test(test_source_line),
+		cmocka_unit_test(test_source_line_partial),
+		cmocka_unit_test(test_source_line_zstd_sections),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_btf_garbage),
 	};
