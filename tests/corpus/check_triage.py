@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vmregion triage and oops against a corpus set.
+
+--set DIR --file F: `vmregion triage --json` on the dump names truth.json's
+crash.reason, crash.cpu, crash.pid, crash.comm, and the top frames of the
+crash's call trace in serial.log; `vmregion oops -c DUMP serial.log` (text
+and JSON) runs, echoes every line and annotates the crash RIP and frames.
+
+--signatures DIR...: the signatures of the first dump of every set: equal
+for sets of one kernel and one crash (same release, crash kind and reason,
+whatever the KASLR slide), different for different crashes of one kernel.
+Nothing here names a particular dump.
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+
+FRAME = re.compile(r"^\s*(\? )?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+(/0x[0-9a-f]+)?( \[[^\]]+\])?\s*$")
+PREFIX = re.compile(r"^(\[\s*\d+\.\d+\] ?)")
+MARKER = re.compile(r"^\s*</?[A-Z#]+>\s*$")
+
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def strip(line):
+    return PREFIX.sub("", line.rstrip("\r\n"), count=1)
+
+
+def serial_frames(setdir, truth):
+    """The call trace of the crash in serial.log (first kernel only)."""
+    lines = [strip(l) for l in open(f"{setdir}/serial.log", errors="replace")]
+    crash = truth["crash"]
+    first = (crash.get("oops_lines") or [crash["reason"]])[0]
+    if crash.get("kind") in ("oops", "bug"):
+        starts = [i for i, l in enumerate(lines) if l.startswith("BUG:") or
+                  l.startswith("kernel BUG at") or "general protection fault" in l]
+    else:
+        starts = [i for i, l in enumerate(lines) if l.strip() == first.strip()]
+    if not starts:
+        return None
+    i = starts[0]
+    while i < len(lines) and not lines[i].startswith("Call Trace:"):
+        i += 1
+    frames = []
+    for l in lines[i + 1:]:
+        m = FRAME.match(l)
+        if m:
+            frames.append((m.group(2), m.group(1) is None))
+        elif MARKER.match(l) or re.match(r"^(RIP|RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2):", l):
+            continue
+        else:
+            break
+    return frames
+
+
+def check_set(args):
+    setdir = args.set
+    truth = json.load(open(f"{setdir}/truth.json"))
+    crash = truth["crash"]
+    dump = f"{setdir}/{args.file}"
+    rc, out, err = run([args.vmregion, "triage", "--json", dump])
+    check(rc in (0, 1), f"triage exit {rc}: {err.strip()}")
+    t = json.loads(out)
+    check(t.get("reason") == crash["reason"], f"reason {t.get('reason')!r} != {crash['reason']!r}")
+    for key in ("cpu", "pid", "comm"):
+        if key in crash:
+            check(t.get(key) == crash[key], f"{key} {t.get(key)!r} != {crash[key]!r}")
+    if "rip" in crash:
+        rip = t.get("crash", {}).get("rip", {})
+        text = f"{rip.get('function')}+{rip.get('offset')}"
+        check(crash["rip"].startswith(f"{rip.get('function')}+{int(rip.get('offset', '0'), 16):#x}"),
+              f"rip {text} != {crash['rip']}")
+    want = serial_frames(setdir, truth)
+    got = [(f["location"].get("function"), f["reliable"])
+           for f in t.get("crash", {}).get("call_trace", [])]
+    if want is not None:
+        n = min(len(want), 8)
+        check(n > 0 and got[:n] == want[:n], f"top frames {got[:n]} != serial.log {want[:n]}")
+    sig = t.get("signature", {})
+    check(bool(sig.get("hash")) and bool(sig.get("frames")), f"no signature: {sig}")
+    # Reliable frames only, no addresses or offsets in the signature.
+    for name in sig.get("frames", []):
+        check("+" not in name and not name.startswith("0x"), f"signature frame {name!r}")
+    # Text output: one screen with the facts.
+    rc, out, err = run([args.vmregion, "triage", dump])
+    check(rc in (0, 1) and crash["reason"] in out and "signature" in out,
+          f"triage text (exit {rc}): {err.strip()}")
+
+    # oops on the set's serial.log with the dump.
+    serial = f"{setdir}/serial.log"
+    nlines = sum(1 for _ in open(serial, "rb"))
+    rc, out, err = run([args.vmregion, "oops", "-c", dump, serial])
+    check(rc in (0, 1), f"oops exit {rc}: {err.strip()}")
+    check(out.count("\n") >= nlines, f"oops printed {out.count(chr(10))} lines for {nlines}")
+    if want:
+        fn = want[0][0]
+        hit = [l for l in out.splitlines() if re.search(rf"\b{re.escape(fn)}\+0x", l)]
+        check(any(re.search(r"  [0-9a-f]{16}", l) for l in hit),
+              f"oops: frame {fn} not annotated with an address")
+    rc, out, err = run([args.vmregion, "oops", "--json", "-c", dump, serial])
+    check(rc in (0, 1), f"oops --json exit {rc}: {err.strip()}")
+    o = json.loads(out)
+    check(o.get("reports") and o.get("signature", {}).get("hash") == sig.get("hash"),
+          "oops --json: signature of the console differs from the dump's log")
+    # Without a dump: runs, marks what it cannot know.
+    rc, out, err = run([args.vmregion, "oops", serial])
+    check(rc == 0 and out.count("\n") >= nlines, f"oops without a dump: exit {rc} {err.strip()}")
+
+
+def check_signatures(args):
+    sets = []
+    for setdir in args.signatures:
+        if not __import__("os").path.exists(f"{setdir}/truth.json"):
+            continue
+        truth = json.load(open(f"{setdir}/truth.json"))
+        dump = next((f for f in truth["files"] if __import__("os").path.exists(f"{setdir}/{f}")), None)
+        if not dump:
+            continue
+        rc, out, err = run([args.vmregion, "triage", "--json", f"{setdir}/{dump}"])
+        check(rc in (0, 1), f"{setdir}: triage exit {rc}")
+        t = json.loads(out)
+        c = truth["crash"]
+        key = (truth["kernel"]["release"], c.get("kind"), c.get("reason"))
+        sets.append((setdir, key, t["signature"]["hash"], truth.get("kaslr_offset")))
+        print(f"{setdir}: {t['signature']['title']} [{t['signature']['hash']}]"
+              f" slide {truth.get('kaslr_offset')}")
+    pairs = 0
+    for i, (d1, k1, h1, s1) in enumerate(sets):
+        for d2, k2, h2, s2 in sets[i + 1:]:
+            if k1 == k2:
+                pairs += 1
+                check(h1 == h2, f"same crash, different signatures: {d1} {d2}")
+            elif k1[0] == k2[0] and (k1[1], k1[2]) != (k2[1], k2[2]):
+                pairs += 1
+                check(h1 != h2, f"different crashes, same signature: {d1} {d2}")
+    check(pairs > 0, "no pair of sets to compare")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vmregion", required=True)
+    ap.add_argument("--set")
+    ap.add_argument("--file")
+    ap.add_argument("--signatures", nargs="*")
+    args = ap.parse_args()
+    if args.signatures:
+        check_signatures(args)
+    else:
+        check_set(args)
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
