@@ -4,7 +4,16 @@
  * phys_base, the three randomized bases and the bounds of every region, each
  * with its source.  Sources are tried best-first in the order of
  * x86_64-layout.md §2.4; the first one found wins, every later one that
- * disagrees leaves a warning naming both values and both sources.
+ * disagrees leaves a warning naming both values and both sources.  A later
+ * source that agrees is named in the detail ("; confirmed by idt, _text").
+ *
+ * /proc/kcore: KCORE_TEXT is the kernel-text PT_LOAD (slide, phys_base),
+ * KCORE_RAM a direct-map PT_LOAD (page_offset_base); KCORE_VMALLOC and
+ * KCORE_VMEMMAP (p_paddr -1) are not RAM and are ignored.  Virtual reads of
+ * vmalloc and module addresses go through the kernel page tables
+ * (init_top_pgt from VMCOREINFO, 4.19+, or the vmlinux), read physically via
+ * KCORE_RAM, as for every other dump; a kcore without either has no page
+ * tables and reads only the direct map and the image.
  */
 #include "region/kernel-priv.h"
 
