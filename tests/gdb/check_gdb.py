@@ -4,8 +4,8 @@
 For one (set, dump file), or for every truth.json under $VMR_CORPUS and
 $VMR_SAMPLES when no --set is given:
 - `info threads` shows one thread per CPU, labelled "CPU N";
-- `info vmregion $rip` on each CPU prints exactly the line `vmregion addr
-  DUMP RIP` prints;
+- `info vmregion $rip` and `info vmregion $rsp + 8` on each CPU print exactly
+  the lines `vmregion addr DUMP RIP RSP+8` prints;
 - `x/8gx $rsp` on each CPU and `x/8gx` of the truth sample `task_stack` (a
   vmalloc address) show the words the library reads (tests/gdb/readmem.c),
   or "Cannot access memory" where the library faults;
@@ -69,7 +69,8 @@ def check_one(setdir, fname):
     ex = ["-batch", "-ex", "info threads"]
     for cpu in range(1, ncpus + 1):
         ex += ["-ex", f"thread {cpu}", "-ex", f"echo @cpu {cpu}\\n", "-ex", "p/x $rip",
-               "-ex", "info vmregion $rip", "-ex", "p/x $rsp", "-ex", "x/8gx $rsp"]
+               "-ex", "info vmregion $rip", "-ex", "p/x $rsp", "-ex", "info vmregion $rsp + 8",
+               "-ex", "x/8gx $rsp"]
     if stack:
         ex += ["-ex", "echo @stack\\n", "-ex", f"x/8gx {stack['addr']}"]
     if vmlinux:
@@ -107,10 +108,12 @@ def check_one(setdir, fname):
     if stack:
         stack_words[int(stack["addr"], 16)] = (words_of(sect.get("stack", [])), sect.get("stack", []))
 
-    # info vmregion $rip == vmregion addr RIP, line for line.
-    mon = [l for l in err.splitlines() if ADDR_LINE.match(l)][:len(rips)]
+    # info vmregion $rip and $rsp + 8 (an expression with blanks) ==
+    # vmregion addr RIP RSP+8, line for line.
+    asked = [a for r, sp in zip(rips, rsps) for a in (r, sp + 8)]
+    mon = [l for l in err.splitlines() if ADDR_LINE.match(l)][:len(asked)]
     if rips:
-        arc, aout, aerr = run([VMREGION, "addr", dump] + ["0x%x" % r for r in rips] + kopt)
+        arc, aout, aerr = run([VMREGION, "addr", dump] + ["0x%x" % r for r in asked] + kopt)
         want = aout.splitlines()
         if mon != want:
             errors.append("info vmregion $rip differs from vmregion addr:\n  gdb:  %s\n  addr: %s"
