@@ -181,6 +181,32 @@ void vmr_orc_state_from_regs(struct vmr_orc_state *s, const uint64_t regs[VMR_OR
 enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
 				 char *why, size_t whylen);
 
+/** Where a walk is: the stack of the last frame and the stacks it left. */
+struct vmr_orc_stacks {
+	bool known;                 /**< cur is a known stack */
+	uint64_t lo, hi;            /**< the current stack, [lo, hi) */
+	uint64_t visited[16];       /**< starts of the stacks left */
+	unsigned int nvisited;
+};
+
+/**
+ * The stack holding @p addr: [*lo, *hi).  @return false if none is known
+ * (then only "sp must grow" applies, as if all unknown stacks were one).
+ */
+typedef bool (*vmr_orc_stack_fn)(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi);
+
+/**
+ * The walk's bounds (k6.12 unwind_next_frame() and its stack_mask): on the
+ * same stack sp must grow; a stack left is never entered again.  Call it for
+ * every new frame (@p first for the starting one).
+ * @return true if switched to another stack or stayed on the same;
+ *         false (and @p why) when the walk must stop.
+ * @param[out] switched true when @p sp is on another stack than before.
+ */
+bool vmr_orc_check_stack(struct vmr_orc_stacks *w, vmr_orc_stack_fn stack_of, void *ctx,
+			 uint64_t prev_sp, uint64_t sp, bool first, bool *switched,
+			 char *why, size_t whylen);
+
 /** @return true if @p addr is a canonical kernel (upper-half) address. */
 static inline bool vmr_orc_kernel_addr(uint64_t addr)
 {

@@ -401,3 +401,46 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 	*s = n;
 	return VMR_ORC_OK;
 }
+
+bool vmr_orc_check_stack(struct vmr_orc_stacks *w, vmr_orc_stack_fn stack_of, void *ctx,
+			 uint64_t prev_sp, uint64_t sp, bool first, bool *switched,
+			 char *why, size_t whylen)
+{
+	*switched = false;
+	if (w->known && sp >= w->lo && sp < w->hi) {
+		if (!first && sp <= prev_sp) {
+			say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
+			    (unsigned long long)sp, (unsigned long long)prev_sp);
+			return false;
+		}
+		return true;
+	}
+	uint64_t lo, hi;
+	if (!stack_of(ctx, sp, &lo, &hi) || hi <= lo) {
+		if (!first && !w->known && sp <= prev_sp) {
+			say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
+			    (unsigned long long)sp, (unsigned long long)prev_sp);
+			return false;
+		}
+		*switched = w->known || first;
+		w->known = false;
+		return true;
+	}
+	for (unsigned int i = 0; i < w->nvisited; i++)
+		if (w->visited[i] == lo) {
+			say(why, whylen, "stack %#llx entered twice", (unsigned long long)lo);
+			return false;
+		}
+	if (w->known) {
+		if (w->nvisited == sizeof(w->visited) / sizeof(w->visited[0])) {
+			say(why, whylen, "too many stack switches");
+			return false;
+		}
+		w->visited[w->nvisited++] = w->lo;
+	}
+	w->known = true;
+	w->lo = lo;
+	w->hi = hi;
+	*switched = true;
+	return true;
+}

@@ -246,9 +246,9 @@ struct vmr_unwind {
 	unsigned int n, max;
 	bool done, clean;
 	char why[200];
-	struct { uint64_t start, end; char which[24]; int32_t cpu; bool known; } cur;
-	uint64_t visited[16];
-	unsigned int nvisited;
+	struct vmr_orc_stacks stacks;
+	char which[24];
+	int32_t cpu;
 };
 
 static struct vmr_error *new_walk(struct vmr_unwinder *uw, struct vmr_unwind **out)
@@ -261,7 +261,7 @@ static struct vmr_error *new_walk(struct vmr_unwinder *uw, struct vmr_unwind **o
 	u->ops.find = vmr_unwinder_find;
 	u->ops.ctx = uw;
 	u->max = VMR_UNWIND_MAX_FRAMES;
-	u->cur.cpu = -1;
+	u->cpu = -1;
 	*out = u;
 	return NULL;
 }
@@ -319,55 +319,37 @@ void vmr_unwind_set_max(struct vmr_unwind *u, unsigned int max)
 	u->max = max < VMR_UNWIND_MAX_FRAMES ? max : VMR_UNWIND_MAX_FRAMES;
 }
 
+struct stack_ctx {
+	struct vmr_kernel *k;
+	struct vmr_owner o;
+};
+
+static bool stack_of(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+	struct stack_ctx *c = ctx;
+	memset(&c->o, 0, sizeof(c->o));
+	c->o.cpu = -1;
+	if (!vmr_owner_find_stack(c->k, addr, &c->o))
+		return false;
+	*lo = c->o.start;
+	*hi = c->o.end;
+	return true;
+}
+
 /* Same stack: sp must grow; a new stack: never one seen before. */
 static bool check_stack(struct vmr_unwind *u, uint64_t prev_sp, bool first)
 {
-	uint64_t sp = u->s.sp;
 	if (u->s.user)
 		return true;
-	if (u->cur.known && sp >= u->cur.start && sp < u->cur.end) {
-		if (!first && sp <= prev_sp) {
-			snprintf(u->why, sizeof(u->why),
-				 "stack going in the wrong direction at %#llx (sp %#llx)",
-				 (unsigned long long)u->s.ip, (unsigned long long)sp);
-			return false;
-		}
-		return true;
+	struct stack_ctx c = { .k = u->uw->k };
+	bool switched;
+	if (!vmr_orc_check_stack(&u->stacks, stack_of, &c, prev_sp, u->s.sp, first, &switched,
+				 u->why, sizeof(u->why)))
+		return false;
+	if (switched) {
+		snprintf(u->which, sizeof(u->which), "%s", u->stacks.known ? c.o.which : "");
+		u->cpu = u->stacks.known ? c.o.cpu : -1;
 	}
-	struct vmr_owner o;
-	memset(&o, 0, sizeof(o));
-	o.cpu = -1;
-	bool known = vmr_owner_find_stack(u->uw->k, sp, &o) && o.end > o.start;
-	if (!known) {
-		if (!first && !u->cur.known && sp <= prev_sp) {
-			snprintf(u->why, sizeof(u->why),
-				 "stack going in the wrong direction at %#llx (sp %#llx)",
-				 (unsigned long long)u->s.ip, (unsigned long long)sp);
-			return false;
-		}
-		u->cur.known = false;
-		u->cur.which[0] = 0;
-		u->cur.cpu = -1;
-		return true;
-	}
-	for (unsigned int i = 0; i < u->nvisited; i++)
-		if (u->visited[i] == o.start) {
-			snprintf(u->why, sizeof(u->why), "stack %#llx (%s) entered twice",
-				 (unsigned long long)o.start, o.which);
-			return false;
-		}
-	if (u->cur.known) {
-		if (u->nvisited == sizeof(u->visited) / sizeof(u->visited[0])) {
-			snprintf(u->why, sizeof(u->why), "too many stack switches");
-			return false;
-		}
-		u->visited[u->nvisited++] = u->cur.start;
-	}
-	u->cur.known = true;
-	u->cur.start = o.start;
-	u->cur.end = o.end;
-	u->cur.cpu = o.cpu;
-	snprintf(u->cur.which, sizeof(u->cur.which), "%s", o.which);
 	return true;
 }
 
@@ -409,8 +391,8 @@ bool vmr_unwind_next(struct vmr_unwind *u, struct vmr_frame *out)
 	out->regs_addr = u->s.regs_addr;
 	if (u->s.kind == VMR_ORC_KIND_REGS)
 		memcpy(out->regs, u->s.regs, sizeof(u->s.regs));
-	snprintf(out->stack, sizeof(out->stack), "%s", u->s.user ? "user" : u->cur.which);
-	out->cpu = u->s.user ? -1 : u->cur.cpu;
+	snprintf(out->stack, sizeof(out->stack), "%s", u->s.user ? "user" : u->which);
+	out->cpu = u->s.user ? -1 : u->cpu;
 	return true;
 }
 
