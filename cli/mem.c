@@ -57,9 +57,23 @@ static uint64_t page_rest(uint64_t pos, uint64_t max)
 	return n < max ? n : max;
 }
 
+/* @return true if the page holding @p addr is mapped and in the dump. */
+static bool page_present(struct vmr_kernel *k, uint64_t addr)
+{
+	uint64_t pa;
+	struct vmr_error *err = vmr_kernel_translate(k, addr, &pa, NULL);
+	if (err) {
+		vmr_error_free(err);
+		return false;
+	}
+	return vmr_dump_has_phys(vmr_kernel_dump(k), pa);
+}
+
 /*
- * Read the next data piece at s->pos into s->buf: the largest readable run
- * of the next chunk.  @return its length (0: the page at s->pos is a gap).
+ * Read the next data piece at s->pos into s->buf: the run of pages of the
+ * next chunk that are in the dump.  Pages are checked before they are read,
+ * so that no read fails half-way (libkdumpfile 0.5.1 has crashed on reads
+ * after such failures).  @return its length (0: the page at s->pos is a gap).
  */
 static uint64_t read_run(struct mem_sweep *s)
 {
@@ -68,20 +82,25 @@ static uint64_t read_run(struct mem_sweep *s)
 	uint64_t max = s->bufsize - (s->pos & (MEM_PAGE - 1));
 	if (want > max)
 		want = max;
-	struct vmr_error *err = vmr_kernel_read(s->k, s->pos, s->buf, want);
+	uint64_t n = 0;
+	while (n < want && page_present(s->k, s->pos + n))
+		n += page_rest(s->pos + n, want - n);
+	if (!n)
+		return 0;
+	struct vmr_error *err = vmr_kernel_read(s->k, s->pos, s->buf, n);
 	if (!err)
-		return want;
+		return n;
 	vmr_error_free(err);
-	/* Something in the chunk is missing: read it page by page up to there. */
+	/* The dump said it has the pages but cannot read one: page by page. */
 	uint64_t off = 0;
-	while (off < want) {
-		uint64_t n = page_rest(s->pos + off, want - off);
-		err = vmr_kernel_read(s->k, s->pos + off, s->buf + off, n);
+	while (off < n) {
+		uint64_t len = page_rest(s->pos + off, n - off);
+		err = vmr_kernel_read(s->k, s->pos + off, s->buf + off, len);
 		if (err) {
 			vmr_error_free(err);
 			break;
 		}
-		off += n;
+		off += len;
 	}
 	return off;
 }
