@@ -414,9 +414,13 @@ static void summary_text(const struct mem_summary *sum, uint64_t start, uint64_t
 	const char *label[10];
 	uint64_t count[10];
 	size_t n = mem_summary_top(sum, 10, label, count);
-	printf("\n%-16s %12s  %6s\n", "top owners", "pointers", "share");
+	int w = 16;
 	for (size_t i = 0; i < n; i++)
-		printf("%-16s %12" PRIu64 "  %5.1f%%\n", label[i], count[i],
+		if ((int)strlen(label[i]) > w)
+			w = (int)strlen(label[i]);
+	printf("\n%-*s %12s  %6s\n", w, "top owners", "pointers", "share");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s %12" PRIu64 "  %5.1f%%\n", w, label[i], count[i],
 		       100.0 * (double)count[i] / (double)sum->pointers);
 	if (sum->nlabels > n)
 		printf("(%zu owners in all)\n", sum->nlabels);
