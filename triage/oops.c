@@ -804,6 +804,9 @@ void vmr_oops_parse_line(const char *line, size_t len, struct vmr_oops_line *out
 	}
 	memset(out->words, 0, sizeof(out->words));
 	out->n_words = 0;
+	/* page-table entries (show_pte / dump_pagetable) are not addresses */
+	if (starts(m, mn, "PGD ") || starts(m, mn, "*pde = ") || starts(m, mn, "*pdpt = "))
+		return;
 	collect_words(line, i, len, out);
 }
 
