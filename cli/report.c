@@ -299,7 +299,10 @@ void report_text(FILE *out, struct report_ctx *c, const struct vmr_oops_report *
 		location_text(c, &r->rip, false, ann, sizeof(ann));
 		fprintf(out, "  RIP %04x:%-40s %s\n", r->rip_cs, sym, ann);
 	}
-	for (int i = 0; i < VMR_OOPS_NREGS; i++) {
+	if (r->rip_user && r->reg_mask)
+		fprintf(out, "  (the registers of this report are the user-mode ones saved at "
+			"system call entry)\n");
+	for (int i = 0; i < VMR_OOPS_NREGS && !r->rip_user; i++) {
 		if (!(r->reg_mask >> i & 1) || !vmr_oops_reg_is_pointer((enum vmr_oops_reg)i))
 			continue;
 		fprintf(out, "  %-6s %016" PRIx64, vmr_oops_reg_name((enum vmr_oops_reg)i),
