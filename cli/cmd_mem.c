@@ -574,28 +574,38 @@ static int cpu_segs(struct mem_run *run, unsigned int cpu, struct stack_seg *seg
 	char source[96];
 	snprintf(source, sizeof(source), "rsp of cpu %u in the dump", cpu);
 	*nseg = 0;
+	struct vmr_task_stack ts;
+	struct vmr_error *err = vmr_task_stack_of_cpu(run->s->kernel, cpu, &ts);
 	for (int hop = 0; hop < MEM_MAX_STACK_HOPS; hop++) {
 		struct description d;
 		describe(run->s->kernel, sp, &d);
-		if (d.owner.kind != VMR_OWNER_STACK || sp < d.owner.start || sp >= d.owner.end)
+		struct stack_seg *seg = &segs[*nseg];
+		if (d.owner.kind == VMR_OWNER_STACK && sp >= d.owner.start && sp < d.owner.end) {
+			seg->sp = sp;
+			seg->owner = d.owner;
+			snprintf(seg->sp_source, sizeof(seg->sp_source), "%s", source);
+		} else if (!err && sp >= ts.start && sp < ts.end) {
+			/* The current task's stack, where no owner says "stack":
+			 * init_stack of CPU 0's idle task is in the kernel image. */
+			task_seg(&ts, sp, source, seg);
+		} else {
 			break;
-		struct stack_seg *seg = &segs[(*nseg)++];
-		seg->sp = sp;
-		seg->owner = d.owner;
-		snprintf(seg->sp_source, sizeof(seg->sp_source), "%s", source);
+		}
+		(*nseg)++;
 		uint64_t prev;
-		if (!vmr_stack_previous_sp(run->s->kernel, &d.owner, &prev) ||
-		    (prev >= d.owner.start && prev < d.owner.end))
-			return EXIT_OK;
-		snprintf(source, sizeof(source), "saved at the top of the %s stack", d.owner.which);
+		if (!vmr_stack_previous_sp(run->s->kernel, &seg->owner, &prev) ||
+		    (prev >= seg->owner.start && prev < seg->owner.end))
+			break;
+		snprintf(source, sizeof(source), "saved at the top of the %s stack",
+			 seg->owner.which);
 		sp = prev;
 	}
-	if (*nseg)
+	if (*nseg) {
+		vmr_error_free(err);
 		return EXIT_OK;
+	}
 	/* RSP is on no kernel stack (user mode, or no task index): the current
 	 * task's stack from where it last switched. */
-	struct vmr_task_stack ts;
-	struct vmr_error *err = vmr_task_stack_of_cpu(run->s->kernel, cpu, &ts);
 	if (err) {
 		cli_error("--stack cpu:%u: rsp 0x%016" PRIx64 " is on no known kernel stack, and "
 			  "the current task: %s", cpu, sp, vmr_error_message(err));
