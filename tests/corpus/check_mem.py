@@ -57,6 +57,21 @@ def call_trace(serial):
     return frames
 
 
+def crash_cpu(truth, serial):
+    """The crashing CPU: truth crash.cpu, else the "CPU: N ... PID:" line of the trace."""
+    if "cpu" in truth.get("crash", {}):
+        return truth["crash"]["cpu"]
+    cpu = None
+    with open(serial, errors="replace") as f:
+        for line in f:
+            m = re.search(r"\bCPU: (\d+) (?:UID: \d+ )?PID: \d+", line)
+            if m:
+                cpu = int(m.group(1))
+            if "Call Trace:" in line:
+                break
+    return cpu
+
+
 def run(args, cmd, timeout=600):
     p = subprocess.run([args.vmregion, "mem"] + cmd, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=timeout)
@@ -77,8 +92,7 @@ def addr_answers(args, dump, vmlinux, values):
     return dict(zip(values, out))
 
 
-def check_stack(args, truth, dump, vmlinux, detail, failures, tag):
-    cpu = truth["crash"]["cpu"]
+def check_stack(args, truth, cpu, dump, vmlinux, detail, failures, tag):
     k = ["-k", vmlinux] if vmlinux else []
     rc, out, err = run(args, ["--json", dump, "--stack", f"cpu:{cpu}"] + k)
     if rc not in (0, 1):
@@ -100,8 +114,13 @@ def check_stack(args, truth, dump, vmlinux, detail, failures, tag):
     frames = call_trace(os.path.join(args.set, "serial.log"))
     if not frames:
         failures.append(f"{tag}: no Call Trace in serial.log")
-    found = missing = 0
-    for unreliable, sym, off, size, mod in frames:
+    # A trace printed by panic() itself (sysrq) has the frames of panic's
+    # callees and panic's own call of them at its start: panic goes on calling
+    # other functions after printing, over the same stack slots, before the
+    # dump is taken.  Those may be gone; every caller of panic must be there.
+    n_panic = next((i + 1 for i, f in enumerate(frames) if f[1] == "panic"), 0)
+    found = missing = overwritten = 0
+    for i, (unreliable, sym, off, size, mod) in enumerate(frames):
         hits = [w for w in words if "annotation" in w
                 and w["annotation"].get("symbol") == sym
                 and hexv(w["annotation"].get("offset", "0x0")) == off
@@ -111,6 +130,9 @@ def check_stack(args, truth, dump, vmlinux, detail, failures, tag):
         if not hits:
             if gaps:
                 continue  # may sit on a page the file does not hold
+            if i < n_panic:
+                overwritten += 1
+                continue
             missing += 1
             failures.append(f"{tag}: trace frame {text} not on the stack of cpu {cpu}")
             continue
@@ -121,7 +143,8 @@ def check_stack(args, truth, dump, vmlinux, detail, failures, tag):
             failures.append(f"{tag}: {text} marked {marks}, want one of {ok}")
     print(f"{tag}: stack of cpu {cpu}: {len(words)} words in {len(stacks)} stack(s), "
           f"{len(gaps)} gaps; {found}/{len(frames)} trace frames annotated"
-          + (f", {missing} missing" if missing else ""))
+          + (f", {missing} missing" if missing else "")
+          + (f", {overwritten} overwritten after panic printed them" if overwritten else ""))
     return stacks, words
 
 
@@ -151,8 +174,8 @@ def check_annotations(args, dump, vmlinux, words, failures, tag):
     print(f"{tag}: {len(annotated)} annotated values as `addr` says, {len(plain)} plain")
 
 
-def check_pid_and_addr(args, truth, dump, stacks, failures, tag):
-    pid, cpu = truth["crash"].get("pid"), truth["crash"]["cpu"]
+def check_pid_and_addr(args, truth, cpu, dump, stacks, failures, tag):
+    pid = truth["crash"].get("pid")
     if pid is not None:
         rc, out, err = run(args, ["--json", dump, "--stack", f"pid:{pid}"])
         if rc not in (0, 1):
@@ -234,19 +257,20 @@ def main():
     dump = os.path.join(args.set, args.file)
     detail = truth.get("files_detail", {}).get(args.file, {})
     failures = []
-    if "crash" not in truth or "cpu" not in truth["crash"]:
-        print(f"{args.file}: truth names no crash cpu; stack checks skipped")
+    cpu = crash_cpu(truth, os.path.join(args.set, "serial.log"))
+    if cpu is None:
+        print(f"{args.file}: no crash cpu in truth.json or serial.log; stack checks skipped")
     else:
         vml = truth.get("vmlinux_file")
         for vmlinux in [None] + ([os.path.normpath(os.path.join(args.set, vml))] if vml else []):
             tag = args.file + (" -k vmlinux" if vmlinux else "")
-            got = check_stack(args, truth, dump, vmlinux, detail, failures, tag)
+            got = check_stack(args, truth, cpu, dump, vmlinux, detail, failures, tag)
             if not got:
                 continue
             stacks, words = got
             check_annotations(args, dump, vmlinux, words, failures, tag)
             if not vmlinux:
-                check_pid_and_addr(args, truth, dump, stacks, failures, tag)
+                check_pid_and_addr(args, truth, cpu, dump, stacks, failures, tag)
     check_sweep(args, truth, dump, detail, failures, args.file)
     for f in failures:
         print("FAIL:", f)
