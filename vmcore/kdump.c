@@ -238,12 +238,24 @@ static struct vmr_error *header_cpus(struct vmr_dump *d, int32_t nr_cpus)
 	return NULL;
 }
 
+/*
+ * libkdumpfile 0.5.1 maps the file by default and copies page data out of
+ * the mapping: a page descriptor pointing past the end of a truncated file
+ * is then a SIGBUS, not an error.  read(2) only gives a short read.
+ */
+static kdump_status kdump_open_no_mmap(kdump_ctx_t *ctx, int fd)
+{
+	kdump_status s = kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY,
+					       KDUMP_MMAP_NEVER);
+	return s != KDUMP_OK ? s : kdump_open_fd(ctx, fd);
+}
+
 static struct vmr_error *kdump_lib_open(struct vmr_dump *d)
 {
 	d->kctx = kdump_new();
 	if (!d->kctx)
 		return &vmr_enomem;
-	kdump_status s = kdump_open_fd(d->kctx, d->fd);
+	kdump_status s = kdump_open_no_mmap(d->kctx, d->fd);
 	if (s != KDUMP_OK) {
 		struct vmr_error *err = vmr_error_new(VMR_ERR_FORMAT, "%s: libkdumpfile: %s",
 						      d->path, kdump_get_err(d->kctx)
@@ -372,7 +384,7 @@ static kdump_ctx_t *second_context(struct vmr_dump *d)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", d->fd);
 	d->fd2 = open(path, O_RDONLY | O_CLOEXEC);
 	kdump_ctx_t *c = d->fd2 >= 0 ? kdump_new() : NULL;
-	if (!c || kdump_open_fd(c, d->fd2) != KDUMP_OK) {
+	if (!c || kdump_open_no_mmap(c, d->fd2) != KDUMP_OK) {
 		/* Never kdump_free() a context whose open failed (see
 		 * kdump_lib_open); large reads then stay on one thread. */
 		d->kctx2_failed = true;
