@@ -1,0 +1,25 @@
+#!/bin/sh
+# Run libFuzzer targets of a VMR_FUZZ=ON build for a while each, one after
+# the other, and print a line of totals per target (docs/reliability.md).
+# New inputs go to BUILD/fuzz-work/NAME (never into the repository); crashers
+# to BUILD/fuzz-work/NAME/crash-*: minimize one and check it in under
+# tests/fuzz/regressions/NAME/.
+# Usage: tests/fuzz/run-fuzz.sh BUILD SECONDS [NAME...]   (default: every target)
+set -eu
+build=$1 secs=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -gt 0 ] || set -- $(cd "$here/corpus" && ls)
+for name in "$@"; do
+	bin=$build/tests/fuzz/fuzz_$name
+	work=$build/fuzz-work/$name
+	mkdir -p "$work/new"
+	log=$work/log
+	"$bin" -max_total_time="$secs" -jobs=1 -timeout=10 -rss_limit_mb=2560 \
+		-print_final_stats=1 -artifact_prefix="$work/" \
+		"$work/new" "$here/corpus/$name" >"$log" 2>&1 || true
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	found=$(ls "$work" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+	echo "$name: ${secs}s runs=${runs:-?} ${cov:-cov: ?} findings=$found"
+done
