@@ -38,6 +38,8 @@
 #define SH_SIZE_VMCOREINFO 40
 #define SH_OFFSET_NOTE 48       /* v4+ */
 #define SH_SIZE_NOTE 56
+#define SH_OFFSET_ERASEINFO 64  /* v4+ */
+#define SH_SIZE_ERASEINFO 72
 #define SH_MAX_MAPNR_64 96      /* v6+ */
 #define SH_SIZE 104
 
@@ -179,6 +181,42 @@ static const char *compression_name(uint32_t status)
 	return "none";
 }
 
+/*
+ * libkdumpfile 0.5.1 reads the sub-header of any header_version >= 1, for
+ * both signatures, and allocates the notes (v4+), VMCOREINFO (v3) and
+ * erase info (v4+) it names before checking them against the file: huge
+ * sizes there are huge allocations.  Refuse what is not inside the file.
+ */
+static struct vmr_error *sub_header_blobs(struct vmr_dump *d, const unsigned char *sh,
+					  int32_t version)
+{
+	static const struct {
+		const char *what;
+		int min_version, max_version;
+		unsigned off, size;
+	} blobs[] = {
+		{ "the kdump notes", 4, 1000, SH_OFFSET_NOTE, SH_SIZE_NOTE },
+		{ "the VMCOREINFO text", 3, 3, SH_OFFSET_VMCOREINFO, SH_SIZE_VMCOREINFO },
+		{ "the erase info", 4, 1000, SH_OFFSET_ERASEINFO, SH_SIZE_ERASEINFO },
+	};
+	for (size_t i = 0; i < sizeof(blobs) / sizeof(blobs[0]); i++) {
+		if (version < blobs[i].min_version || version > blobs[i].max_version)
+			continue;
+		uint64_t off = vmr_le64(sh + blobs[i].off), len = vmr_le64(sh + blobs[i].size);
+		if (len > VMR_MAX_NOTE_BYTES)
+			return vmr_error_new(VMR_ERR_LIMIT, "%s: %s of %llu bytes (limit %u)",
+					     d->path, blobs[i].what, (unsigned long long)len,
+					     VMR_MAX_NOTE_BYTES);
+		if (len && !in_file(d, off, len))
+			return vmr_error_new(VMR_ERR_FORMAT,
+					     "%s: %s (0x%llx bytes at offset 0x%llx) is not inside the file (0x%llx bytes)",
+					     d->path, blobs[i].what, (unsigned long long)len,
+					     (unsigned long long)off,
+					     (unsigned long long)d->file_size);
+	}
+	return NULL;
+}
+
 /** Sub-header facts: phys_base, notes, VMCOREINFO, 64-bit max_mapnr. */
 static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
 					  uint64_t block_size, uint64_t *max_mapnr)
@@ -187,12 +225,14 @@ static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
 	int e = vmr_pread_all(d->fd, sh, SH_SIZE, block_size);
 	if (e)
 		return read_error(d, "the kdump sub-header", e);
+	struct vmr_error *err = sub_header_blobs(d, sh, version);
+	if (err)
+		return err;
 	d->info.has_phys_base_header = true;
 	d->info.phys_base_header = vmr_le64(sh + SH_PHYS_BASE);
 	if (version >= 6 && vmr_le64(sh + SH_MAX_MAPNR_64))
 		*max_mapnr = vmr_le64(sh + SH_MAX_MAPNR_64);
 
-	struct vmr_error *err;
 	unsigned char *buf;
 	if (version >= 4 && vmr_le64(sh + SH_SIZE_NOTE)) {
 		uint64_t off = vmr_le64(sh + SH_OFFSET_NOTE);
@@ -315,8 +355,14 @@ struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 	d->page_size = bs;
 
 	struct vmr_error *err = NULL;
-	if (kdump)
+	if (kdump) {
 		err = kdump_sub_header(d, version, bs, &max_mapnr);
+	} else {
+		/* DISKDUMP: libkdumpfile reads a sub-header all the same */
+		unsigned char sh[SH_SIZE] = { 0 };
+		e = vmr_pread_all(d->fd, sh, SH_SIZE, bs);
+		err = e ? read_error(d, "the kdump sub-header", e) : sub_header_blobs(d, sh, version);
+	}
 	if (err)
 		return err;
 	/* Two bitmaps (RAM, dumped) of one bit per pfn, or (old) one. */
