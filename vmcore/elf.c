@@ -21,6 +21,8 @@
 
 /** kcore marks PT_LOADs that are not RAM (vmalloc, modules...) with this. */
 #define KCORE_NO_PADDR UINT64_MAX
+/** One past the highest x86_64 physical address (52-bit MAXPHYADDR). */
+#define MAX_PHYS (1ULL << 52)
 /** Start of the kernel-image mapping (__START_KERNEL_map). */
 #define KERNEL_IMAGE_START 0xffffffff80000000ULL
 
@@ -142,9 +144,11 @@ static struct vmr_error *elf_load(struct vmr_dump *d, unsigned int idx, const El
 	uint64_t filesz = ph->p_filesz, memsz = ph->p_memsz;
 	if (memsz < filesz)
 		memsz = filesz;
-	if (ph->p_paddr != KCORE_NO_PADDR && memsz > UINT64_MAX - ph->p_paddr)
+	/* x86_64 physical addresses have at most 52 bits (MAXPHYADDR). */
+	if (ph->p_paddr != KCORE_NO_PADDR &&
+	    (ph->p_paddr > MAX_PHYS || memsz > MAX_PHYS - ph->p_paddr))
 		return vmr_error_new(VMR_ERR_FORMAT,
-				     "%s: PT_LOAD %u: p_paddr 0x%llx + p_memsz 0x%llx overflows",
+				     "%s: PT_LOAD %u: p_paddr 0x%llx + p_memsz 0x%llx overflows the 52-bit physical address space",
 				     d->path, idx, (unsigned long long)ph->p_paddr,
 				     (unsigned long long)memsz);
 	if (ph->p_offset > d->file_size) {
