@@ -384,12 +384,18 @@ struct vmr_error *vmr_btf_type_size(const struct vmr_btf *b, const char *name,
 	return NULL;
 }
 
+/** Members one lookup looks at, at most: anonymous members that contain
+ * themselves (corrupt BTF) would otherwise make the search exponential. */
+#define BTF_MAX_MEMBER_VISITS (1u << 18)
+
 /**
  * Find member @p name (length @p len) in struct/union @p tid, looking into
- * anonymous members.  @return true with its bit offset and type.
+ * anonymous members.  @p budget counts down the members looked at.
+ * @return true with its bit offset and type.
  */
 static bool find_member(const struct vmr_btf *b, uint32_t tid, const char *name,
-			size_t len, uint64_t *bitoff, uint32_t *mtid, int depth)
+			size_t len, uint64_t *bitoff, uint32_t *mtid, int depth,
+			uint32_t *budget)
 {
 	if (depth > BTF_MAX_DEPTH)
 		return false;
@@ -399,6 +405,9 @@ static bool find_member(const struct vmr_btf *b, uint32_t tid, const char *name,
 	bool bitfields = t->info >> 31;
 	const uint32_t *m = (const uint32_t *)(t + 1); /* name_off, type, offset */
 	for (unsigned i = 0; i < vlen_of(t); i++, m += 3) {
+		if (!*budget)
+			return false;
+		--*budget;
 		uint64_t off = bitfields ? (m[2] & 0xffffff) : m[2];
 		if (m[0]) {
 			const char *mn = name_of(b, m[0]);
@@ -407,7 +416,7 @@ static bool find_member(const struct vmr_btf *b, uint32_t tid, const char *name,
 				*mtid = m[1];
 				return true;
 			}
-		} else if (find_member(b, m[1], name, len, bitoff, mtid, depth + 1)) {
+		} else if (find_member(b, m[1], name, len, bitoff, mtid, depth + 1, budget)) {
 			*bitoff += off;
 			return true;
 		}
@@ -426,8 +435,8 @@ struct vmr_error *vmr_btf_member_offset(const struct vmr_btf *b, const char *typ
 	for (int d = 0; d < BTF_MAX_DEPTH; d++) {
 		size_t len = strcspn(p, ".");
 		uint64_t bo;
-		uint32_t mtid;
-		if (!len || !find_member(b, tid, p, len, &bo, &mtid, 0))
+		uint32_t mtid, budget = BTF_MAX_MEMBER_VISITS;
+		if (!len || !find_member(b, tid, p, len, &bo, &mtid, 0, &budget))
 			return vmr_error_new(VMR_ERR_NOT_FOUND, "BTF: no member %s in %s",
 					     member, type);
 		total += bo;
