@@ -27,7 +27,7 @@
  *
  * Build (bench/run does this):
  *   cc -O2 -I include bench/bulk.c BUILD/libvmregion_static.a \
- *      $(pkg-config --libs libelf libdw libkdumpfile libzstd) -o bulk
+ *      $(pkg-config --libs libelf libdw libkdumpfile libzstd zlib) -o bulk
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
