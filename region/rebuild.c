@@ -237,9 +237,15 @@ static void rebuild_slide_and_phys_base(struct vmr_kernel *k, struct attempts *a
 	enum vmr_source vsrc = k->vmcoreinfo_source;
 	char d[80];
 
-	if (k->vmcoreinfo && vmr_vmcoreinfo_kerneloffset(k->vmcoreinfo, &v))
-		set_value(&l->kaslr_offset, v, vsrc, "%s",
-			  vi_detail(k, "KERNELOFFSET", d, sizeof(d)));
+	/* The slid image stays inside the 1 GiB kernel-image window. */
+	if (k->vmcoreinfo && vmr_vmcoreinfo_kerneloffset(k->vmcoreinfo, &v)) {
+		if (v < VMR_KERNEL_WINDOW)
+			set_value(&l->kaslr_offset, v, vsrc, "%s",
+				  vi_detail(k, "KERNELOFFSET", d, sizeof(d)));
+		else
+			vmr_layout_warn(l, "VMCOREINFO KERNELOFFSET 0x%" PRIx64 " ignored: "
+					   "past the 1 GiB kernel image window", v);
+	}
 	if (vi_symbol(k, "_stext", &v) && vmlinux_link(k, "_stext", &link) &&
 	    !((v - link) & 0xfff))
 		offer_check(l, "kaslr slide", &l->kaslr_offset, v - link, vsrc,
