@@ -1,13 +1,20 @@
 #!/bin/sh
 # Install the Debian 12 packages vmregion needs to build, test and benchmark.
-# Usage: scripts/install-deps.sh [--bench]   (as root, or with sudo available)
+# Usage: scripts/install-deps.sh [--bench] [--fuzz]   (as root, or with sudo available)
+#   --fuzz: clang and its sanitizer/libFuzzer runtime, for -DVMR_FUZZ=ON
 set -eu
 
 pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
       libcmocka-dev zlib1g-dev libzstd-dev zstd gdb python3"
 bench="crash python3-drgn hyperfine time"
+fuzz="clang libclang-rt-14-dev"
 
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs $bench"
+for arg in "$@"; do
+	case $arg in
+	--bench) pkgs="$pkgs $bench" ;;
+	--fuzz) pkgs="$pkgs $fuzz" ;;
+	esac
+done
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
