@@ -803,12 +803,14 @@ static void rebuild_bounds(struct vmr_kernel *k)
 
 	if (vi_number(k, "sme_mask", &n) && !known(&l->sme_mask))
 		set_value(&l->sme_mask, (uint64_t)n, k->vmcoreinfo_source, "NUMBER(sme_mask)");
+	struct vmr_error *page_err = NULL;
 	if (k->vmcoreinfo && vmr_vmcoreinfo_size(k->vmcoreinfo, "page", &v))
 		set_value(&l->struct_page_size, v, k->vmcoreinfo_source, "SIZE(page)");
-	else if (k->vmlinux && !vmr_vmlinux_type_size(k->vmlinux, "page", &v))
+	else if (k->vmlinux && !(page_err = vmr_vmlinux_type_size(k->vmlinux, "page", &v)))
 		set_value(&l->struct_page_size, v, VMR_SRC_DWARF, "sizeof(struct page)");
 	else
 		set_value(&l->struct_page_size, 64, VMR_SRC_DEFAULT, "typical x86_64 config");
+	vmr_error_free(page_err);
 
 	if (vmr_kernel_find_symbol(k, "max_pfn", &addr, &src) &&
 	    !read_image_u64(k, addr, &v) && v && v < (1ULL << 40))
@@ -832,11 +834,18 @@ static void rebuild_bounds(struct vmr_kernel *k)
 
 	/* Fixmap from the enum (§1.4): FIXADDR_TOP - (enumerator << PAGE_SHIFT). */
 	set_value(&l->fixaddr_top, FIXADDR_TOP, VMR_SRC_DEFAULT, "FIXADDR_TOP");
-	int64_t perm, tot;
-	if (k->vmlinux &&
-	    !vmr_vmlinux_enumerator(k->vmlinux, "__end_of_permanent_fixed_addresses", &perm) &&
-	    !vmr_vmlinux_enumerator(k->vmlinux, "__end_of_fixed_addresses", &tot) &&
-	    perm > 0 && tot >= perm && tot < (1 << 20)) {
+	int64_t perm = 0, tot = 0;
+	bool have_enum = false;
+	if (k->vmlinux) {
+		struct vmr_error *e1 = vmr_vmlinux_enumerator(
+			k->vmlinux, "__end_of_permanent_fixed_addresses", &perm);
+		struct vmr_error *e2 = e1 ? NULL : vmr_vmlinux_enumerator(
+			k->vmlinux, "__end_of_fixed_addresses", &tot);
+		have_enum = !e1 && !e2;
+		vmr_error_free(e1);
+		vmr_error_free(e2);
+	}
+	if (have_enum && perm > 0 && tot >= perm && tot < (1 << 20)) {
 		set_value(&l->fixaddr_start, FIXADDR_TOP - ((uint64_t)perm << 12), VMR_SRC_DWARF,
 			  "__end_of_permanent_fixed_addresses");
 		set_value(&l->fixaddr_tot_start, FIXADDR_TOP - ((uint64_t)tot << 12),
