@@ -84,7 +84,10 @@ static struct vmr_error *flat_copy(const char *path, const unsigned char *m, uin
 					     "%s: reassembling the flattened stream: %s", path,
 					     strerror_r(e, buf, sizeof(buf)));
 		}
-		if ((uint64_t)(off + len) > end)
+		/* An empty record writes nothing: the memfd does not grow to
+		 * its offset, so it must not count (mapping past the end of a
+		 * file is a SIGBUS). */
+		if (len && (uint64_t)(off + len) > end)
 			end = (uint64_t)(off + len);
 		pos += (uint64_t)len;
 	}
