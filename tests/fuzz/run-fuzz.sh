@@ -15,11 +15,13 @@ for name in "$@"; do
 	work=$build/fuzz-work/$name
 	mkdir -p "$work/new"
 	log=$work/log
+	t0=$(date +%s)
 	"$bin" -max_total_time="$secs" -jobs=1 -timeout=10 -rss_limit_mb=2560 \
 		-print_final_stats=1 -artifact_prefix="$work/" \
 		"$work/new" "$here/corpus/$name" >"$log" 2>&1 || true
+	t=$(( $(date +%s) - t0 ))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 	found=$(ls "$work" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
-	echo "$name: ${secs}s runs=${runs:-?} ${cov:-cov: ?} findings=$found"
+	echo "$name: ${t}s runs=${runs:-?} ${cov:-cov: ?} findings=$found"
 done
