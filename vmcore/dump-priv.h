@@ -83,6 +83,12 @@ struct vmr_dump {
 	bool kctx2_failed;
 	kdump_bmp_t *pagemap;    /**< pages present in the file */
 	uint64_t page_size;
+	/* Page descriptors checked before libkdumpfile reads a page (kdump.c) */
+	unsigned char *dumped;   /**< the "dumped" bitmap, dumped_bits bits */
+	uint64_t dumped_bits;
+	uint64_t *rank;          /**< set bits before each 4096-bit block */
+	unsigned char *desc_ok;  /**< pfns whose descriptor was checked */
+	uint64_t desc_off;       /**< file offset of the first page descriptor */
 };
 
 /** Open an ELF vmcore or kcore on d->fd (d->path, d->file_size set). */

@@ -168,6 +168,80 @@ static struct vmr_error *check_truncation(struct vmr_dump *d, uint64_t bitmap_of
 	return NULL;
 }
 
+/*
+ * libkdumpfile 0.5.1 trusts page descriptors: a compressed size larger than
+ * the page overflows its page buffer (a heap write), an offset past the end
+ * of the file fails late or not at all.  So the descriptor of every page is
+ * checked once, before the first kdump_read() that touches it: its index is
+ * the number of dumped pages below it (the bitmap libkdumpfile uses, as
+ * read_bitmap() picks it), found through a rank table per 4096 pfns.
+ */
+#define RANK_BITS 4096
+
+/** Load the dumped-pages bitmap and its rank table. */
+static struct vmr_error *desc_index(struct vmr_dump *d, uint64_t bitmap_off,
+				    uint64_t bitmap_len, uint64_t max_mapnr)
+{
+	uint64_t off = bitmap_off, bits = bitmap_len * 8;
+	if (max_mapnr <= bits / 2) { /* two bitmaps: the second says "dumped" */
+		off += bitmap_len / 2;
+		bits /= 2;
+	}
+	if (bits > max_mapnr)
+		bits = max_mapnr;
+	uint64_t bytes = (bits + 7) / 8, nrank = bits / RANK_BITS + 1;
+	d->dumped = malloc(bytes ? bytes : 1);
+	d->rank = malloc(nrank * sizeof(*d->rank));
+	d->desc_ok = calloc(bytes ? bytes : 1, 1);
+	if (!d->dumped || !d->rank || !d->desc_ok)
+		return &vmr_enomem;
+	int e = vmr_pread_all(d->fd, d->dumped, bytes, off);
+	if (e)
+		return read_error(d, "the page bitmap", e);
+	if (bits % 8)
+		d->dumped[bytes - 1] &= (unsigned char)((1U << (bits % 8)) - 1);
+	uint64_t count = 0;
+	for (uint64_t i = 0; i < bytes; i++) {
+		if (i % (RANK_BITS / 8) == 0)
+			d->rank[i / (RANK_BITS / 8)] = count;
+		count += (uint64_t)__builtin_popcount(d->dumped[i]);
+	}
+	d->dumped_bits = bits;
+	d->desc_off = bitmap_off + bitmap_len;
+	return NULL;
+}
+
+/** Check the descriptors of the dumped pages in [pfn, last]. */
+static struct vmr_error *check_descs(struct vmr_dump *d, uint64_t pfn, uint64_t last)
+{
+	enum { PAGE_DESC_SIZE = 24 };
+	for (; pfn <= last && pfn < d->dumped_bits; pfn++) {
+		unsigned char bit = (unsigned char)(1U << (pfn % 8));
+		if (!(d->dumped[pfn / 8] & bit) || (d->desc_ok[pfn / 8] & bit))
+			continue;
+		uint64_t idx = d->rank[pfn / RANK_BITS];
+		for (uint64_t i = pfn / RANK_BITS * (RANK_BITS / 8); i < pfn / 8; i++)
+			idx += (uint64_t)__builtin_popcount(d->dumped[i]);
+		idx += (uint64_t)__builtin_popcount(d->dumped[pfn / 8] & (bit - 1));
+		unsigned char pd[PAGE_DESC_SIZE];
+		int e = vmr_pread_all(d->fd, pd, sizeof(pd), d->desc_off + idx * PAGE_DESC_SIZE);
+		if (e)
+			return vmr_error_fault(pfn * d->page_size,
+					       "%s: physical address 0x%llx: page descriptor %llu is not in the file",
+					       d->path, (unsigned long long)(pfn * d->page_size),
+					       (unsigned long long)idx);
+		uint64_t off = vmr_le64(pd), size = vmr_le32(pd + 8);
+		if (size > d->page_size || !in_file(d, off, size))
+			return vmr_error_new(VMR_ERR_FORMAT,
+					     "%s: physical address 0x%llx: corrupt page descriptor %llu (0x%llx bytes at offset 0x%llx)",
+					     d->path, (unsigned long long)(pfn * d->page_size),
+					     (unsigned long long)idx, (unsigned long long)size,
+					     (unsigned long long)off);
+		d->desc_ok[pfn / 8] |= bit;
+	}
+	return NULL;
+}
+
 static const char *compression_name(uint32_t status)
 {
 	if (status & DUMP_DH_COMPRESSED_ZLIB)
@@ -376,6 +450,8 @@ struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 	if (!err && kdump)
 		err = check_truncation(d, bitmap_off, bitmap_len, max_mapnr);
 	if (!err)
+		err = desc_index(d, bitmap_off, bitmap_len, max_mapnr);
+	if (!err)
 		err = header_cpus(d, nr_cpus);
 	if (!err)
 		err = kdump_lib_open(d);
@@ -447,6 +523,10 @@ static kdump_ctx_t *second_context(struct vmr_dump *d)
 struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
 				      size_t len)
 {
+	struct vmr_error *err = check_descs(d, paddr / d->page_size,
+					    (paddr + len - 1) / d->page_size);
+	if (err)
+		return err;
 	struct kread a = { .ctx = d->kctx, .paddr = paddr, .buf = buf, .len = len };
 	struct kread b = { .s = KDUMP_OK };
 	pthread_t helper;
@@ -486,6 +566,11 @@ bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
 			return false;
 		return bit & 1;
 	}
+	struct vmr_error *err = check_descs(d, pfn, pfn);
+	if (err) {
+		vmr_error_free(err);
+		return false;
+	}
 	unsigned char byte;
 	size_t one = 1;
 	return kdump_read(d->kctx, KDUMP_MACHPHYSADDR, pfn * d->page_size, &byte, &one) ==
@@ -502,6 +587,12 @@ void vmr_kdump_close(struct vmr_dump *d)
 		kdump_free(d->kctx2);
 	if (d->fd2 >= 0)
 		close(d->fd2);
+	free(d->dumped);
+	free(d->rank);
+	free(d->desc_ok);
+	d->dumped = d->desc_ok = NULL;
+	d->rank = NULL;
+	d->dumped_bits = 0;
 	d->pagemap = NULL;
 	d->kctx = NULL;
 	d->kctx2 = NULL;
