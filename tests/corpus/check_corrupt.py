@@ -13,7 +13,8 @@ real dumps of the corpus and samples/ (nothing here names a particular one):
     note with missing or absurd keys (KERNELOFFSET garbage, phys_base huge,
     pgtable_l5_enabled=7, no valid line at all); the top-level page table
     poked so that every entry points at the table itself;
-  - kdump-compressed dumps: page descriptors past the end of the file;
+  - kdump-compressed dumps: page descriptors past the end of the file, with
+    huge sizes and sizes over a page;
   - flattened streams: records past the end, huge and negative offsets, no
     end marker;
   - a synthetic ELF dump whose only page table is cyclic.
@@ -395,8 +396,10 @@ def kdump_cases(s, name, path):
         edits = [(descs + 24 * k, q(val)) for k in range(0, n, 3)]
         s.check(f"{name}: page-descriptors-{tag}",
                 s.variant(f"{name}-pd-{tag}", d, edits), base)
-    edits = [(descs + 24 * k + 8, struct.pack("<I", 0xfffffff0)) for k in range(0, n, 5)]
-    s.check(f"{name}: page-descriptors-size-huge", s.variant(f"{name}-pd-size", d, edits), base)
+    for tag, val in (("huge", 0xfffffff0), ("over-page", bs * 12 + 100)):
+        edits = [(descs + 24 * k + 8, struct.pack("<I", val)) for k in range(0, n, 5)]
+        s.check(f"{name}: page-descriptors-size-{tag}",
+                s.variant(f"{name}-pd-size-{tag}", d, edits), base)
 
 
 def flat_cases(s, name, path):
