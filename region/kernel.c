@@ -37,17 +37,67 @@ static void copy_value(char *dst, size_t size, const char *src)
 	dst[i] = 0;
 }
 
+/* The linux_banner text of the vmlinux file and of the dump agree. */
+static bool banners_match(struct vmr_kernel *k)
+{
+	uint64_t link, sec_addr, sec_size;
+	const void *data;
+	if (!vmr_vmlinux_symbol(k->vmlinux, "linux_banner", &link, NULL))
+		return false;
+	struct vmr_error *err = vmr_vmlinux_section(k->vmlinux, ".rodata", &sec_addr, &sec_size,
+						    &data);
+	if (err || !data || link < sec_addr || link - sec_addr >= sec_size) {
+		vmr_error_free(err);
+		return false;
+	}
+	/* The dump's copy, through the kernel's own slide and phys_base
+	 * (the layout is not rebuilt yet: a wrong vmlinux would mislead it). */
+	uint64_t slide;
+	int64_t phys_base;
+	if (!k->vmcoreinfo || !vmr_vmcoreinfo_kerneloffset(k->vmcoreinfo, &slide) ||
+	    !vmr_vmcoreinfo_number(k->vmcoreinfo, "phys_base", &phys_base))
+		return false;
+	char mine[128] = { 0 }, theirs[128] = { 0 };
+	size_t n = sec_size - (link - sec_addr) < sizeof(mine) - 1 ? sec_size - (link - sec_addr)
+								 : sizeof(mine) - 1;
+	memcpy(mine, (const char *)data + (link - sec_addr), n);
+	err = vmr_dump_read_phys(k->dump, link + slide - VMR_START_KERNEL_MAP + (uint64_t)phys_base,
+				 theirs, n);
+	if (err) {
+		vmr_error_free(err);
+		return false;
+	}
+	return strncmp(mine, "Linux version", 13) == 0 && memcmp(mine, theirs, n) == 0;
+}
+
+/*
+ * The vmlinux must be the dump's kernel.  BUILD-ID in VMCOREINFO is the
+ * first witness; some stable kernels wrote a wrong one (a lib/buildid bug,
+ * x86_64-layout.md §3.5), so when it differs but the whole linux_banner
+ * (version, build host, date) is the same, the vmlinux is kept with a warning.
+ */
 static struct vmr_error *check_build_id(struct vmr_kernel *k)
 {
 	const char *want = vmr_vmlinux_build_id(k->vmlinux);
-	if (!k->build_id[0] || !want)
+	if (!k->build_id[0] || !want || !strcmp(k->build_id, want))
 		return NULL;
-	if (strcmp(k->build_id, want) != 0)
-		return vmr_error_new(VMR_ERR_MISMATCH,
-				     "%s: build-id %s does not match the dump's %s (%s)",
-				     k->vmlinux_path, want, k->build_id,
-				     k->release[0] ? k->release : "unknown release");
-	return NULL;
+	if (banners_match(k)) {
+		vmr_layout_warn(&k->layout, "VMCOREINFO BUILD-ID %s differs from %s's %s, but "
+				"their linux_banner is the same: keeping the vmlinux",
+				k->build_id, k->vmlinux_path, want);
+		return NULL;
+	}
+	return vmr_error_new(VMR_ERR_MISMATCH,
+			     "%s: build-id %s does not match the dump's %s (%s)",
+			     k->vmlinux_path, want, k->build_id,
+			     k->release[0] ? k->release : "unknown release");
+}
+
+/* OSRELEASE and BUILD-ID from the VMCOREINFO in use. */
+static void take_identity(struct vmr_kernel *k)
+{
+	copy_value(k->release, sizeof(k->release), vmr_vmcoreinfo_get(k->vmcoreinfo, "OSRELEASE"));
+	copy_value(k->build_id, sizeof(k->build_id), vmr_vmcoreinfo_get(k->vmcoreinfo, "BUILD-ID"));
 }
 
 struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
@@ -83,15 +133,10 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 		if (err)
 			goto fail;
 	}
-	if (k->vmcoreinfo) {
-		copy_value(k->release, sizeof(k->release),
-			   vmr_vmcoreinfo_get(k->vmcoreinfo, "OSRELEASE"));
-		copy_value(k->build_id, sizeof(k->build_id),
-			   vmr_vmcoreinfo_get(k->vmcoreinfo, "BUILD-ID"));
-	}
+	if (k->vmcoreinfo)
+		take_identity(k);
 	if (k->vmlinux && (err = check_build_id(k)))
 		goto fail;
-
 	if (vmr_dump_get_info(dump)->truncated)
 		vmr_layout_warn(&k->layout, "%s is truncated: the end of its memory is missing",
 				vmr_dump_path(dump));
@@ -100,10 +145,7 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 		goto fail;
 	/* A VMCOREINFO found in memory brings the release and build-id late. */
 	if (k->vmcoreinfo && !k->release[0]) {
-		copy_value(k->release, sizeof(k->release),
-			   vmr_vmcoreinfo_get(k->vmcoreinfo, "OSRELEASE"));
-		copy_value(k->build_id, sizeof(k->build_id),
-			   vmr_vmcoreinfo_get(k->vmcoreinfo, "BUILD-ID"));
+		take_identity(k);
 		if (k->vmlinux && (err = check_build_id(k)))
 			goto fail;
 	}
