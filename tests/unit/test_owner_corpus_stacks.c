@@ -31,6 +31,8 @@
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
 
+#include "fixtures/truthjson.h"
+
 #include "owner/tasks.h"
 #include "owner/vmalloc.h"
 #include "region/types.h"
@@ -43,122 +45,6 @@ struct case_ {
 	char test_name[600];
 };
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[65536];
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *p = realloc(buf, cap);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-/* ---- small JSON helpers: enough for truth.json, no JSON library ---- */
-
-/** After the first `"key":` in [p, end) (spaces skipped), or NULL. */
-static const char *after_key(const char *p, const char *end, const char *key)
-{
-	char pat[128];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	size_t n = strlen(pat);
-	for (; p && p + n <= end; p++) {
-		if (!memcmp(p, pat, n)) {
-			p += n;
-			while (p < end && (*p == ' ' || *p == '\n'))
-				p++;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/** End of the object/array opening at @p p (one past its closing brace). */
-static const char *block_end(const char *p)
-{
-	int depth = 0;
-	bool str = false;
-	for (; *p; p++) {
-		if (str) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				str = false;
-			continue;
-		}
-		if (*p == '"')
-			str = true;
-		else if (*p == '{' || *p == '[')
-			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
-			return p + 1;
-	}
-	return p;
-}
-
-static bool get_string(const char *p, const char *end, const char *key, char *out, size_t len)
-{
-	p = after_key(p, end, key);
-	if (!p || *p != '"')
-		return false;
-	size_t i = 0;
-	for (p++; p < end && *p != '"' && i + 1 < len; p++)
-		out[i++] = *p;
-	out[i] = 0;
-	return true;
-}
-
-static bool get_hex(const char *p, const char *end, const char *key, uint64_t *v)
-{
-	char buf[40];
-	if (!get_string(p, end, key, buf, sizeof(buf)))
-		return false;
-	*v = strtoull(buf, NULL, 16);
-	return true;
-}
-
-static bool get_uint(const char *p, const char *end, const char *key, uint64_t *v)
-{
-	p = after_key(p, end, key);
-	if (!p || *p < '0' || *p > '9')
-		return false;
-	*v = strtoull(p, NULL, 10);
-	return true;
-}
-
-/** The sample object named @p name: [*start, *end), or false. */
-static bool find_sample(const char *json, const char *name, const char **start,
-			const char **end)
-{
-	char pat[128];
-	snprintf(pat, sizeof(pat), "\"name\": \"%s\"", name);
-	const char *p = strstr(json, pat);
-	if (!p)
-		return false;
-	/* back to the sample's opening brace */
-	while (p > json && *p != '{')
-		p--;
-	*start = p;
-	*end = block_end(p);
-	return true;
-}
 
 /* ---- the checks ---- */
 
