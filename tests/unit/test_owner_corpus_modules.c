@@ -6,9 +6,8 @@
  * guest named (symbol, offset, %pS size, module; cpu; slot).  Custom sets
  * are run once more with their vmlinux (`vmlinux_file`).
  *
- * The corpus is ${VMR_CORPUS:-/work/shared/corpus} plus ${VMR_SAMPLES} (the
- * samples/ of this tree); a missing default corpus is skipped.  truth.json
- * is read with a few string searches (its layout is fixed by truth.py).
+ * The files are found by fixtures/corpuscases.c; truth.json is read with a
+ * few string searches (its layout is fixed by truth.py).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,41 +15,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <vmregion/vmregion.h>
 
-struct case_ {
-	char dir[512];
-	char file[128];
-	char vmlinux[600]; /* "" = without */
-	char name[256];
-	char *truth;       /* the whole truth.json (shared by a set's cases) */
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = n > 0 ? malloc((size_t)n + 1) : NULL;
-	if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-		free(s);
-		s = NULL;
-	}
-	if (s)
-		s[n] = '\0';
-	fclose(f);
-	return s;
-}
+#include "fixtures/corpuscases.h"
+#include "fixtures/truthjson.h"
 
 /** End of the JSON value (object/array/string) starting at @p p. */
 static const char *skip_value(const char *p)
@@ -168,9 +141,11 @@ static bool check_sample(struct vmr_kernel *k, const struct want *w, char *diff,
 
 static void test_set(void **state)
 {
-	const struct case_ *c = *state;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", c->dir, c->file);
+	const struct corpus_case *c = *state;
+	const char *path = c->path;
+	char *truth = slurp(c->truth);
+	if (!truth)
+		fail_msg("cannot read %s", c->truth);
 	struct vmr_dump *d = NULL;
 	struct vmr_kernel *k = NULL;
 	struct vmr_error *err = vmr_dump_open(path, &d);
@@ -179,7 +154,7 @@ static void test_set(void **state)
 	if (err)
 		fail_msg("%s: %s", path, vmr_error_message(err));
 
-	const char *samples = strstr(c->truth, "\"samples\"");
+	const char *samples = strstr(truth, "\"samples\"");
 	assert_non_null(samples);
 	const char *p = strchr(samples, '[');
 	assert_non_null(p);
@@ -216,128 +191,18 @@ static void test_set(void **state)
 		matched += check_sample(k, &w, diff, sizeof(diff));
 	}
 	printf("%s: %u/%u module, per-cpu and fixmap owners as the guest named them\n",
-	       c->name, matched, checked);
+	       c->test_name, matched, checked);
 	if (diff[0])
 		printf("%s", diff);
 	vmr_kernel_close(k);
 	vmr_dump_close(d);
+	free(truth);
 	assert_true(checked > 0);
 	assert_int_equal(matched, checked);
 }
 
-/** Add a case per dump file of the set in @p dir (and per vmlinux). */
-static void add_set(const char *dir, struct case_ **cases, size_t *n)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/truth.json", dir);
-	char *truth = slurp(path);
-	if (!truth)
-		return;
-	const char *files = strstr(truth, "\"files\"");
-	const char *obj = files ? strchr(files, '{') : NULL;
-	if (!obj) {
-		free(truth);
-		return;
-	}
-	char vml[512] = "";
-	const char *v = strstr(truth, "\"vmlinux_file\"");
-	if (v)
-		str_value(strchr(v + 14, '"'), vml, sizeof(vml));
-	const char *end = skip_value(obj);
-	bool used = false;
-	for (const char *p = obj + 1; p < end; ) {
-		while (p < end && *p != '"')
-			p++;
-		if (p >= end)
-			break;
-		char file[128];
-		str_value(p, file, sizeof(file));
-		p = skip_value(p);
-		while (p < end && (*p == ' ' || *p == ':'))
-			p++;
-		p = skip_value(p); /* the format */
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (stat(path, &st))
-			continue;
-		for (int with = 0; with < (vml[0] ? 2 : 1); with++) {
-			struct case_ *nc = realloc(*cases, (*n + 1) * sizeof(**cases));
-			if (!nc)
-				return;
-			*cases = nc;
-			struct case_ *c = &nc[(*n)++];
-			memset(c, 0, sizeof(*c));
-			snprintf(c->dir, sizeof(c->dir), "%s", dir);
-			snprintf(c->file, sizeof(c->file), "%s", file);
-			if (with)
-				snprintf(c->vmlinux, sizeof(c->vmlinux), "%s/%s", dir, vml);
-			const char *set = strrchr(dir, '/');
-			snprintf(c->name, sizeof(c->name), "%s/%s%s", set ? set + 1 : dir, file,
-				 with ? " -k vmlinux" : "");
-			c->truth = truth;
-			used = true;
-		}
-	}
-	if (!used)
-		free(truth);
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct case_ *)a)->name, ((const struct case_ *)b)->name);
-}
-
 int main(void)
 {
-	const char *corpus = getenv("VMR_CORPUS");
-	bool explicit = corpus && *corpus;
-	if (!explicit)
-		corpus = "/work/shared/corpus";
-	struct case_ *cases = NULL;
-	size_t n = 0;
-	DIR *dh = opendir(corpus);
-	if (!dh && explicit) {
-		fprintf(stderr, "VMR_CORPUS=%s: cannot open\n", corpus);
-		return 1;
-	}
-	if (dh) {
-		struct dirent *e;
-		while ((e = readdir(dh))) {
-			if (e->d_name[0] == '.')
-				continue;
-			char dir[512];
-			snprintf(dir, sizeof(dir), "%s/%s", corpus, e->d_name);
-			add_set(dir, &cases, &n);
-		}
-		closedir(dh);
-	} else {
-		printf("corpus %s not found: its dumps are skipped\n", corpus);
-	}
-	const char *samples = getenv("VMR_SAMPLES");
-	if (samples && *samples)
-		add_set(samples, &cases, &n);
-	if (!n) {
-		printf("no dumps found: nothing to test (skipped)\n");
-		return 0;
-	}
-	qsort(cases, n, sizeof(*cases), by_name);
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-	if (!tests)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){ .name = cases[i].name, .test_func = test_set,
-						.initial_state = &cases[i] };
-	int r = _cmocka_run_group_tests("owner_corpus_modules", tests, n, NULL, NULL);
-	/* Each set's truth text is shared by its cases: free it once. */
-	for (size_t i = 0; i < n; i++) {
-		bool first = true;
-		for (size_t j = 0; j < i; j++)
-			if (cases[j].truth == cases[i].truth)
-				first = false;
-		if (first)
-			free(cases[i].truth);
-	}
-	free(tests);
-	free(cases);
-	return r;
+	return corpus_run_group("owner_corpus_modules", CORPUS_TRUTH_FILES_AND_VMLINUX,
+				 test_set);
 }

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +26,9 @@
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
 
+#include "fixtures/corpuscases.h"
 #include "fixtures/truthjson.h"
 
-struct case_ {
-	char path[1024];    /* the dump */
-	char truth[1024];   /* its set's truth.json */
-	char name[256];     /* file name inside the set */
-	char vmlinux[1024]; /* "" = without */
-	char test_name[600];
-};
 
 
 /* ---- the checks ---- */
@@ -79,7 +72,7 @@ static double ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void check_slab(const struct case_ *c, struct vmr_kernel *k, const char *name,
+static void check_slab(const struct corpus_case *c, struct vmr_kernel *k, const char *name,
 		       const struct owner_truth *t, bool incomplete, unsigned *named)
 {
 	struct vmr_addrinfo info;
@@ -112,7 +105,7 @@ static void check_slab(const struct case_ *c, struct vmr_kernel *k, const char *
 
 static void test_owners(void **state)
 {
-	const struct case_ *c = *state;
+	const struct corpus_case *c = *state;
 	char *json = slurp(c->truth);
 	if (!json)
 		fail_msg("cannot read %s", c->truth);
@@ -222,114 +215,7 @@ static void test_owners(void **state)
 	free(json);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct case_ *)a)->test_name, ((const struct case_ *)b)->test_name);
-}
-
-static void add_case(struct case_ **cases, size_t *n, const char *dir, const char *file,
-		     const char *vmlinux)
-{
-	struct case_ *c = realloc(*cases, (*n + 1) * sizeof(**cases));
-	if (!c)
-		return;
-	*cases = c;
-	c = &c[(*n)++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->path, sizeof(c->path), "%s/%s", dir, file);
-	snprintf(c->truth, sizeof(c->truth), "%s/truth.json", dir);
-	snprintf(c->name, sizeof(c->name), "%s", file);
-	if (vmlinux)
-		snprintf(c->vmlinux, sizeof(c->vmlinux), "%s/%s", dir, vmlinux);
-	const char *set = strrchr(dir, '/');
-	snprintf(c->test_name, sizeof(c->test_name), "%s/%s%s", set ? set + 1 : dir, file,
-		 vmlinux ? " -k vmlinux" : "");
-}
-
-/** The dump files truth.json lists under "files" that exist, each once or twice. */
-static void add_set(const char *dir, struct case_ **cases, size_t *n)
-{
-	char truth[1024];
-	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
-	char *json = slurp(truth);
-	if (!json)
-		return;
-	const char *end = json + strlen(json);
-	char vmlinux[512] = "";
-	get_string(json, end, "vmlinux_file", vmlinux, sizeof(vmlinux));
-	const char *f = after_key(json, end, "files");
-	if (f && *f == '{') {
-		const char *fe = block_end(f);
-		for (const char *p = f + 1; p < fe;) {
-			const char *q = strchr(p, '"');
-			if (!q || q >= fe)
-				break;
-			const char *r = strchr(q + 1, '"');
-			if (!r || r >= fe)
-				break;
-			char file[256];
-			snprintf(file, sizeof(file), "%.*s", (int)(r - q - 1), q + 1);
-			/* skip the value string */
-			const char *v = strchr(r + 1, '"');
-			const char *ve = v ? strchr(v + 1, '"') : NULL;
-			p = ve ? ve + 1 : fe;
-			char path[1400];
-			struct stat st;
-			snprintf(path, sizeof(path), "%s/%s", dir, file);
-			if (stat(path, &st))
-				continue;
-			add_case(cases, n, dir, file, NULL);
-			char vpath[1400];
-			snprintf(vpath, sizeof(vpath), "%s/%s", dir, vmlinux);
-			if (vmlinux[0] && !stat(vpath, &st))
-				add_case(cases, n, dir, file, vmlinux);
-		}
-	}
-	free(json);
-}
-
 int main(void)
 {
-	const char *corpus = getenv("VMR_CORPUS");
-	bool explicit = corpus && *corpus;
-	if (!explicit)
-		corpus = "/work/shared/corpus";
-	struct case_ *cases = NULL;
-	size_t n = 0;
-	DIR *dh = opendir(corpus);
-	if (!dh && explicit) {
-		fprintf(stderr, "VMR_CORPUS=%s: cannot open\n", corpus);
-		return 1;
-	}
-	if (dh) {
-		struct dirent *e;
-		while ((e = readdir(dh))) {
-			if (e->d_name[0] == '.')
-				continue;
-			char dir[1024];
-			snprintf(dir, sizeof(dir), "%s/%s", corpus, e->d_name);
-			add_set(dir, &cases, &n);
-		}
-		closedir(dh);
-	} else {
-		printf("corpus %s not found: its dumps are skipped\n", corpus);
-	}
-	const char *samples = getenv("VMR_SAMPLES");
-	add_set(samples && *samples ? samples : "/work/main/samples", &cases, &n);
-	if (!n) {
-		printf("no dumps found: nothing to test (skipped)\n");
-		return 0;
-	}
-	qsort(cases, n, sizeof(*cases), by_name);
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-	if (!tests)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){ .name = cases[i].test_name,
-						.test_func = test_owners,
-						.initial_state = &cases[i] };
-	int r = _cmocka_run_group_tests("owner-corpus-slab", tests, n, NULL, NULL);
-	free(tests);
-	free(cases);
-	return r;
+	return corpus_run_group("owner-corpus-slab", CORPUS_TRUTH_FILES_AND_VMLINUX, test_owners);
 }
