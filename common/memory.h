@@ -16,4 +16,7 @@
 typedef struct vmr_error *(*vmr_read_fn)(void *ctx, uint64_t addr, void *buf,
 					 size_t len);
 
+/** A structure member the kernel does not have, in the layouts walks take. */
+#define VMR_NO_OFFSET UINT64_MAX
+
 #endif

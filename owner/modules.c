@@ -66,13 +66,13 @@ static uint32_t get_u32(const uint8_t *buf, uint64_t off)
 /** True if [off, off + len) lies in a struct of @p size bytes. */
 static bool fits(uint64_t off, uint64_t len, uint64_t size)
 {
-	return off != VMR_OFF_NONE && off <= size && len <= size - off;
+	return off != VMR_NO_OFFSET && off <= size && len <= size - off;
 }
 
 /** fits() for member @p off of a nested struct at @p base. */
 static bool fits2(uint64_t base, uint64_t off, uint64_t len, uint64_t size)
 {
-	return base != VMR_OFF_NONE && off != VMR_OFF_NONE && base <= size &&
+	return base != VMR_NO_OFFSET && off != VMR_NO_OFFSET && base <= size &&
 	       fits(base + off, len, size);
 }
 
@@ -172,10 +172,10 @@ static struct vmr_error *load_kallsyms(struct vmr_modules *m, struct vmr_module 
 	uint64_t fields[] = { off->ks_symtab, off->ks_num_symtab + 4, off->ks_strtab,
 			      off->ks_typetab };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i] != VMR_OFF_NONE && fields[i] + 8 > hdr_len)
+		if (fields[i] != VMR_NO_OFFSET && fields[i] + 8 > hdr_len)
 			hdr_len = fields[i] + 8;
-	if (off->ks_symtab == VMR_OFF_NONE || off->ks_num_symtab == VMR_OFF_NONE ||
-	    off->ks_strtab == VMR_OFF_NONE || hdr_len > sizeof(hdr))
+	if (off->ks_symtab == VMR_NO_OFFSET || off->ks_num_symtab == VMR_NO_OFFSET ||
+	    off->ks_strtab == VMR_NO_OFFSET || hdr_len > sizeof(hdr))
 		return NULL; /* no layout for mod_kallsyms: names only */
 	struct vmr_error *err = read(ctx, ks, hdr, hdr_len);
 	if (err) {
@@ -186,7 +186,7 @@ static struct vmr_error *load_kallsyms(struct vmr_modules *m, struct vmr_module 
 	uint64_t symtab = get_u64(hdr, off->ks_symtab);
 	uint32_t num = get_u32(hdr, off->ks_num_symtab);
 	uint64_t strtab = get_u64(hdr, off->ks_strtab);
-	uint64_t typetab = off->ks_typetab != VMR_OFF_NONE ? get_u64(hdr, off->ks_typetab) : 0;
+	uint64_t typetab = off->ks_typetab != VMR_NO_OFFSET ? get_u64(hdr, off->ks_typetab) : 0;
 	if (num == 0)
 		return NULL;
 	if (num > VMR_MOD_MAX_SYMS) {
@@ -243,7 +243,7 @@ static void layout_parts(struct vmr_modules *m, struct vmr_module *mod, const ui
 	uint64_t size = get_u32(buf, lay + off->lay_size);
 	uint64_t text = get_u32(buf, lay + off->lay_text_size);
 	uint64_t ro = get_u32(buf, lay + off->lay_ro_size);
-	uint64_t roai = off->lay_ro_after_init_size != VMR_OFF_NONE
+	uint64_t roai = off->lay_ro_after_init_size != VMR_NO_OFFSET
 				? get_u32(buf, lay + off->lay_ro_after_init_size) : ro;
 	if (!base || !size)
 		return;
@@ -316,23 +316,23 @@ static struct vmr_error *parse_module(struct vmr_modules *m, struct vmr_module *
 	if (len == VMR_MOD_NAME_LEN)
 		warn(m, "module at 0x%" PRIx64 ": name not NUL-terminated in %u bytes", mod->addr,
 		     VMR_MOD_NAME_LEN);
-	mod->state = off->state != VMR_OFF_NONE ? (int)get_u32(buf, off->state) : -1;
+	mod->state = off->state != VMR_NO_OFFSET ? (int)get_u32(buf, off->state) : -1;
 	mod->mem_layout = off->has_mem;
 	if (off->has_mem) {
 		mem_parts(m, mod, buf, off);
 	} else {
-		if (off->core_layout != VMR_OFF_NONE)
+		if (off->core_layout != VMR_NO_OFFSET)
 			layout_parts(m, mod, buf, off->core_layout, off, false);
-		if (off->init_layout != VMR_OFF_NONE)
+		if (off->init_layout != VMR_NO_OFFSET)
 			layout_parts(m, mod, buf, off->init_layout, off, true);
 	}
-	if (off->percpu != VMR_OFF_NONE && off->percpu_size != VMR_OFF_NONE) {
+	if (off->percpu != VMR_NO_OFFSET && off->percpu_size != VMR_NO_OFFSET) {
 		mod->percpu = get_u64(buf, off->percpu);
 		mod->percpu_size = get_u32(buf, off->percpu_size);
 		if (!mod->percpu)
 			mod->percpu_size = 0;
 	}
-	if (mod->state == MODULE_STATE_UNFORMED || off->kallsyms == VMR_OFF_NONE)
+	if (mod->state == MODULE_STATE_UNFORMED || off->kallsyms == VMR_NO_OFFSET)
 		return NULL;
 	uint64_t ks = get_u64(buf, off->kallsyms);
 	if (!ks)
@@ -376,26 +376,26 @@ static bool offsets_ok(const struct vmr_module_offsets *o)
 		    !fits(o->mem_base, 8, o->mem_stride) || !fits(o->mem_size, 4, o->mem_stride))
 			return false;
 	} else {
-		if (o->core_layout == VMR_OFF_NONE ||
+		if (o->core_layout == VMR_NO_OFFSET ||
 		    !fits2(o->core_layout, o->lay_base, 8, sz) ||
 		    !fits2(o->core_layout, o->lay_size, 4, sz) ||
 		    !fits2(o->core_layout, o->lay_text_size, 4, sz) ||
 		    !fits2(o->core_layout, o->lay_ro_size, 4, sz) ||
-		    (o->lay_ro_after_init_size != VMR_OFF_NONE &&
+		    (o->lay_ro_after_init_size != VMR_NO_OFFSET &&
 		     !fits2(o->core_layout, o->lay_ro_after_init_size, 4, sz)) ||
-		    (o->init_layout != VMR_OFF_NONE &&
+		    (o->init_layout != VMR_NO_OFFSET &&
 		     (!fits2(o->init_layout, o->lay_base, 8, sz) ||
 		      !fits2(o->init_layout, o->lay_size, 4, sz) ||
 		      !fits2(o->init_layout, o->lay_text_size, 4, sz) ||
 		      !fits2(o->init_layout, o->lay_ro_size, 4, sz) ||
-		      (o->lay_ro_after_init_size != VMR_OFF_NONE &&
+		      (o->lay_ro_after_init_size != VMR_NO_OFFSET &&
 		       !fits2(o->init_layout, o->lay_ro_after_init_size, 4, sz)))))
 			return false;
 	}
-	return (o->kallsyms == VMR_OFF_NONE || fits(o->kallsyms, 8, sz)) &&
-	       (o->percpu == VMR_OFF_NONE || fits(o->percpu, 8, sz)) &&
-	       (o->percpu_size == VMR_OFF_NONE || fits(o->percpu_size, 4, sz)) &&
-	       (o->state == VMR_OFF_NONE || fits(o->state, 4, sz));
+	return (o->kallsyms == VMR_NO_OFFSET || fits(o->kallsyms, 8, sz)) &&
+	       (o->percpu == VMR_NO_OFFSET || fits(o->percpu, 8, sz)) &&
+	       (o->percpu_size == VMR_NO_OFFSET || fits(o->percpu_size, 4, sz)) &&
+	       (o->state == VMR_NO_OFFSET || fits(o->state, 4, sz));
 }
 
 struct vmr_error *vmr_modules_walk(vmr_read_fn read, void *ctx, uint64_t head,
@@ -599,17 +599,6 @@ bool vmr_module_percpu_symbol(const struct vmr_module *mod, uint64_t ptr, const 
 
 /* ---- glue: offsets from the kernel's types, the lazily built index ---- */
 
-static uint64_t member(struct vmr_kernel *k, const char *type, const char *name)
-{
-	uint64_t off;
-	struct vmr_error *err = vmr_kernel_member_offset(k, type, name, &off);
-	if (err) {
-		vmr_error_free(err);
-		return VMR_OFF_NONE;
-	}
-	return off;
-}
-
 static int64_t enumerator_or(struct vmr_kernel *k, const char *name, int64_t dflt)
 {
 	int64_t v;
@@ -635,37 +624,37 @@ static bool resolve_offsets(struct vmr_kernel *k, struct vmr_module_offsets *o,
 		vmr_error_free(err);
 		return false;
 	}
-	o->list = member(k, "module", "list");
-	o->name = member(k, "module", "name");
-	o->kallsyms = member(k, "module", "kallsyms");
-	o->percpu = member(k, "module", "percpu");
-	o->percpu_size = member(k, "module", "percpu_size");
-	o->state = member(k, "module", "state");
-	o->mem = member(k, "module", "mem");
-	o->has_mem = o->mem != VMR_OFF_NONE;
+	o->list = vmr_owner_member(k, "module", "list");
+	o->name = vmr_owner_member(k, "module", "name");
+	o->kallsyms = vmr_owner_member(k, "module", "kallsyms");
+	o->percpu = vmr_owner_member(k, "module", "percpu");
+	o->percpu_size = vmr_owner_member(k, "module", "percpu_size");
+	o->state = vmr_owner_member(k, "module", "state");
+	o->mem = vmr_owner_member(k, "module", "mem");
+	o->has_mem = o->mem != VMR_NO_OFFSET;
 	if (o->has_mem) {
 		struct vmr_error *e = vmr_kernel_type_size(k, "module_memory", &o->mem_stride);
 		vmr_error_free(e);
 		if (e)
 			o->mem_stride = 0;
-		o->mem_base = member(k, "module_memory", "base");
-		o->mem_size = member(k, "module_memory", "size");
+		o->mem_base = vmr_owner_member(k, "module_memory", "base");
+		o->mem_size = vmr_owner_member(k, "module_memory", "size");
 		o->mem_count = (unsigned)enumerator_or(k, "MOD_MEM_NUM_TYPES", 7);
 		for (unsigned p = 0; p < VMR_MOD_PART__COUNT; p++)
 			o->mem_index[p] = (unsigned)enumerator_or(k, mem_enum[p], p);
 	} else {
-		o->core_layout = member(k, "module", "core_layout");
-		o->init_layout = member(k, "module", "init_layout");
-		o->lay_base = member(k, "module_layout", "base");
-		o->lay_size = member(k, "module_layout", "size");
-		o->lay_text_size = member(k, "module_layout", "text_size");
-		o->lay_ro_size = member(k, "module_layout", "ro_size");
-		o->lay_ro_after_init_size = member(k, "module_layout", "ro_after_init_size");
+		o->core_layout = vmr_owner_member(k, "module", "core_layout");
+		o->init_layout = vmr_owner_member(k, "module", "init_layout");
+		o->lay_base = vmr_owner_member(k, "module_layout", "base");
+		o->lay_size = vmr_owner_member(k, "module_layout", "size");
+		o->lay_text_size = vmr_owner_member(k, "module_layout", "text_size");
+		o->lay_ro_size = vmr_owner_member(k, "module_layout", "ro_size");
+		o->lay_ro_after_init_size = vmr_owner_member(k, "module_layout", "ro_after_init_size");
 	}
-	o->ks_symtab = member(k, "mod_kallsyms", "symtab");
-	o->ks_num_symtab = member(k, "mod_kallsyms", "num_symtab");
-	o->ks_strtab = member(k, "mod_kallsyms", "strtab");
-	o->ks_typetab = member(k, "mod_kallsyms", "typetab");
+	o->ks_symtab = vmr_owner_member(k, "mod_kallsyms", "symtab");
+	o->ks_num_symtab = vmr_owner_member(k, "mod_kallsyms", "num_symtab");
+	o->ks_strtab = vmr_owner_member(k, "mod_kallsyms", "strtab");
+	o->ks_typetab = vmr_owner_member(k, "mod_kallsyms", "typetab");
 	if (!offsets_ok(o)) {
 		snprintf(why, whylen, "struct module layout incomplete (no list/name/%s)",
 			 o->has_mem ? "mem[]" : "core_layout");

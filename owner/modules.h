@@ -17,7 +17,6 @@
 #define VMR_MOD_MAX_SYMS (1u << 20)       /* per module; a big one has ~20k */
 #define VMR_MOD_MAX_STRTAB (16u << 20)    /* bytes of names read per module */
 #define VMR_MOD_MAX_STRUCT (64u << 10)    /* sizeof(struct module) is ~1.3 KiB */
-#define VMR_OFF_NONE UINT64_MAX           /* member absent */
 
 /** Parts of a module, in the order of the kernel's enum mod_mem_type. */
 enum vmr_mod_part {

@@ -50,6 +50,9 @@ void vmr_owners_free_slab(struct vmr_owners *o);
 /** The owner indexes of @p k (allocated on first call; NULL on OOM). */
 struct vmr_owners *vmr_owners_get(struct vmr_kernel *k);
 
+/** Offset of @p type.@p name in @p k's types, or VMR_NO_OFFSET when absent. */
+uint64_t vmr_owner_member(struct vmr_kernel *k, const char *type, const char *name);
+
 /** Fill @p out as "nobody known" with a printf reason. */
 void vmr_owner_none(struct vmr_owner *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -33,6 +33,17 @@ const char *vmr_owner_kind_name(enum vmr_owner_kind kind)
 	return kind_names[kind];
 }
 
+uint64_t vmr_owner_member(struct vmr_kernel *k, const char *type, const char *name)
+{
+	uint64_t off;
+	struct vmr_error *err = vmr_kernel_member_offset(k, type, name, &off);
+	if (err) {
+		vmr_error_free(err);
+		return VMR_NO_OFFSET;
+	}
+	return off;
+}
+
 void vmr_owner_none(struct vmr_owner *out, const char *fmt, ...)
 {
 	va_list ap;

@@ -13,17 +13,6 @@
 #include "common/error.h"
 #include "owner/tasks.h"
 
-static uint64_t member(struct vmr_kernel *k, const char *type, const char *name)
-{
-	uint64_t off;
-	struct vmr_error *err = vmr_kernel_member_offset(k, type, name, &off);
-	if (err) {
-		vmr_error_free(err);
-		return VMR_NO_OFFSET;
-	}
-	return off;
-}
-
 /* Per-cpu offset of the current task: current_task, or pcpu_hot's member (6.2+). */
 static bool current_task_offset(struct vmr_kernel *k, uint64_t *off)
 {
@@ -31,7 +20,7 @@ static bool current_task_offset(struct vmr_kernel *k, uint64_t *off)
 		return true;
 	uint64_t hot, m;
 	if (vmr_tasks_percpu_symbol(k, "pcpu_hot", &hot) &&
-	    (m = member(k, "pcpu_hot", "current_task")) != VMR_NO_OFFSET) {
+	    (m = vmr_owner_member(k, "pcpu_hot", "current_task")) != VMR_NO_OFFSET) {
 		*off = hot + m;
 		return true;
 	}
@@ -60,10 +49,10 @@ struct vmr_error *vmr_task_stack_of_task(struct vmr_kernel *k, uint64_t task,
 	memset(out, 0, sizeof(*out));
 	out->cpu = -1;
 	out->task = task;
-	uint64_t o_stack = member(k, "task_struct", "stack");
-	uint64_t o_pid = member(k, "task_struct", "pid");
-	uint64_t o_comm = member(k, "task_struct", "comm");
-	uint64_t o_sp = member(k, "task_struct", "thread.sp");
+	uint64_t o_stack = vmr_owner_member(k, "task_struct", "stack");
+	uint64_t o_pid = vmr_owner_member(k, "task_struct", "pid");
+	uint64_t o_comm = vmr_owner_member(k, "task_struct", "comm");
+	uint64_t o_sp = vmr_owner_member(k, "task_struct", "thread.sp");
 	if (o_stack == VMR_NO_OFFSET || o_pid == VMR_NO_OFFSET || o_comm == VMR_NO_OFFSET)
 		return vmr_error_new(VMR_ERR_NOT_FOUND,
 				     "task_struct layout unknown (stack, pid, comm)");
@@ -136,18 +125,8 @@ struct vmr_error *vmr_task_stack_of_cpu(struct vmr_kernel *k, unsigned int cpu,
 struct vmr_error *vmr_task_stack_by_pid(struct vmr_kernel *k, int32_t pid,
 					struct vmr_task_stack *out)
 {
-	struct vmr_task_layout l = {
-		.tasks = member(k, "task_struct", "tasks"),
-		.pid = member(k, "task_struct", "pid"),
-		.comm = member(k, "task_struct", "comm"),
-		.stack = member(k, "task_struct", "stack"),
-		.signal = member(k, "task_struct", "signal"),
-		.thread_node = member(k, "task_struct", "thread_node"),
-		.thread_head = member(k, "signal_struct", "thread_head"),
-		.thread_group = member(k, "task_struct", "thread_group"),
-	};
-	if (l.thread_node == VMR_NO_OFFSET)
-		l.thread_head = VMR_NO_OFFSET;
+	struct vmr_task_layout l;
+	vmr_tasks_layout(k, &l);
 	uint64_t init_task;
 	struct vmr_error *err = vmr_kernel_symbol_address(k, "init_task", &init_task);
 	if (err)

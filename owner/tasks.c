@@ -387,15 +387,21 @@ struct vmr_cea **vmr_tasks_cea_slot(struct vmr_kernel *k)
 	return t ? &t->cea : NULL;
 }
 
-static uint64_t member(struct vmr_kernel *k, const char *type, const char *name)
+void vmr_tasks_layout(struct vmr_kernel *k, struct vmr_task_layout *l)
 {
-	uint64_t off;
-	struct vmr_error *err = vmr_kernel_member_offset(k, type, name, &off);
-	if (err) {
-		vmr_error_free(err);
-		return VMR_NO_OFFSET;
-	}
-	return off;
+	*l = (struct vmr_task_layout){
+		.tasks = vmr_owner_member(k, "task_struct", "tasks"),
+		.pid = vmr_owner_member(k, "task_struct", "pid"),
+		.comm = vmr_owner_member(k, "task_struct", "comm"),
+		.stack = vmr_owner_member(k, "task_struct", "stack"),
+		.signal = vmr_owner_member(k, "task_struct", "signal"),
+		.thread_node = vmr_owner_member(k, "task_struct", "thread_node"),
+		.thread_head = vmr_owner_member(k, "signal_struct", "thread_head"),
+		.thread_group = vmr_owner_member(k, "task_struct", "thread_group"),
+	};
+	/* The thread_head walk needs both ends; older kernels use thread_group. */
+	if (l->thread_node == VMR_NO_OFFSET)
+		l->thread_head = VMR_NO_OFFSET;
 }
 
 static bool symbol(struct vmr_kernel *k, const char *name, uint64_t *addr)
@@ -539,7 +545,7 @@ static bool percpu_field(struct vmr_kernel *k, const char *var, const char *hot_
 		return true;
 	uint64_t hot, m;
 	if (vmr_tasks_percpu_symbol(k, "pcpu_hot", &hot) &&
-	    (m = member(k, "pcpu_hot", hot_member)) != VMR_NO_OFFSET) {
+	    (m = vmr_owner_member(k, "pcpu_hot", hot_member)) != VMR_NO_OFFSET) {
 		*off = hot + m;
 		return true;
 	}
@@ -548,18 +554,8 @@ static bool percpu_field(struct vmr_kernel *k, const char *var, const char *hot_
 
 static struct vmr_error *build(struct vmr_kernel *k, struct vmr_tasks *t)
 {
-	struct vmr_task_layout l = {
-		.tasks = member(k, "task_struct", "tasks"),
-		.pid = member(k, "task_struct", "pid"),
-		.comm = member(k, "task_struct", "comm"),
-		.stack = member(k, "task_struct", "stack"),
-		.signal = member(k, "task_struct", "signal"),
-		.thread_node = member(k, "task_struct", "thread_node"),
-		.thread_head = member(k, "signal_struct", "thread_head"),
-		.thread_group = member(k, "task_struct", "thread_group"),
-	};
-	if (l.thread_node == VMR_NO_OFFSET)
-		l.thread_head = VMR_NO_OFFSET;
+	struct vmr_task_layout l;
+	vmr_tasks_layout(k, &l);
 	uint64_t init_task;
 	if (!symbol(k, "init_task", &init_task)) {
 		snprintf(t->failure, sizeof(t->failure), "no init_task symbol");
@@ -571,7 +567,7 @@ static struct vmr_error *build(struct vmr_kernel *k, struct vmr_tasks *t)
 	const uint64_t *pcpu;
 	unsigned int ncpus = vmr_tasks_percpu_offsets(k, &pcpu);
 	int32_t *running_cpu = NULL; /* per task index */
-	uint64_t cur_off = 0, idle_off = 0, rq_off = 0, rq_idle = member(k, "rq", "idle");
+	uint64_t cur_off = 0, idle_off = 0, rq_off = 0, rq_idle = vmr_owner_member(k, "rq", "idle");
 	bool has_cur = percpu_field(k, "current_task", "current_task", &cur_off);
 	bool has_idle = vmr_tasks_percpu_symbol(k, "idle_threads", &idle_off);
 	bool has_rq = rq_idle != VMR_NO_OFFSET && vmr_tasks_percpu_symbol(k, "runqueues", &rq_off);

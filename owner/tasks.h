@@ -67,6 +67,8 @@ struct vmr_error *vmr_tasks_add(vmr_read_fn read, void *ctx, uint64_t task,
 				const struct vmr_task_layout *l, size_t max,
 				struct vmr_task_result *res);
 void vmr_tasks_result_free(struct vmr_task_result *res);
+/** The task_struct/signal_struct offsets of @p k (absent members: VMR_NO_OFFSET). */
+void vmr_tasks_layout(struct vmr_kernel *k, struct vmr_task_layout *l);
 
 /*
  * Per-CPU data of a kernel (tasks.c), shared with cea.c.

@@ -518,17 +518,6 @@ void vmr_owners_free_vmap(struct vmr_owners *o)
 	o->vmap = NULL;
 }
 
-static uint64_t member(struct vmr_kernel *k, const char *type, const char *name)
-{
-	uint64_t off;
-	struct vmr_error *err = vmr_kernel_member_offset(k, type, name, &off);
-	if (err) {
-		vmr_error_free(err);
-		return VMR_NO_OFFSET;
-	}
-	return off;
-}
-
 static uint64_t type_size(struct vmr_kernel *k, const char *type)
 {
 	uint64_t size;
@@ -543,12 +532,12 @@ static uint64_t type_size(struct vmr_kernel *k, const char *type)
 /* Offsets from VMCOREINFO, the vmlinux or the BTF in the dump (region/types.h). */
 static void kernel_layout(struct vmr_kernel *k, struct vmr_vmap_layout *l)
 {
-	l->va_start = member(k, "vmap_area", "va_start");
-	l->va_end = member(k, "vmap_area", "va_end");
-	l->va_list = member(k, "vmap_area", "list");
-	l->va_rb_node = member(k, "vmap_area", "rb_node");
-	l->va_vm = member(k, "vmap_area", "vm");
-	l->va_flags = member(k, "vmap_area", "flags");
+	l->va_start = vmr_owner_member(k, "vmap_area", "va_start");
+	l->va_end = vmr_owner_member(k, "vmap_area", "va_end");
+	l->va_list = vmr_owner_member(k, "vmap_area", "list");
+	l->va_rb_node = vmr_owner_member(k, "vmap_area", "rb_node");
+	l->va_vm = vmr_owner_member(k, "vmap_area", "vm");
+	l->va_flags = vmr_owner_member(k, "vmap_area", "flags");
 	l->va_size = type_size(k, "vmap_area");
 	if (!l->va_size && l->va_start != VMR_NO_OFFSET && l->va_list != VMR_NO_OFFSET) {
 		/* VMCOREINFO gives offsets but no size: read up to the list. */
@@ -558,17 +547,17 @@ static void kernel_layout(struct vmr_kernel *k, struct vmr_vmap_layout *l)
 		l->va_size = top;
 	}
 	l->vm_struct_size = type_size(k, "vm_struct");
-	l->vm_addr = member(k, "vm_struct", "addr");
-	l->vm_size = member(k, "vm_struct", "size");
-	l->vm_flags = member(k, "vm_struct", "flags");
-	l->vm_nr_pages = member(k, "vm_struct", "nr_pages");
-	l->vm_phys_addr = member(k, "vm_struct", "phys_addr");
-	l->vm_caller = member(k, "vm_struct", "caller");
-	l->vm_requested_size = member(k, "vm_struct", "requested_size");
+	l->vm_addr = vmr_owner_member(k, "vm_struct", "addr");
+	l->vm_size = vmr_owner_member(k, "vm_struct", "size");
+	l->vm_flags = vmr_owner_member(k, "vm_struct", "flags");
+	l->vm_nr_pages = vmr_owner_member(k, "vm_struct", "nr_pages");
+	l->vm_phys_addr = vmr_owner_member(k, "vm_struct", "phys_addr");
+	l->vm_caller = vmr_owner_member(k, "vm_struct", "caller");
+	l->vm_requested_size = vmr_owner_member(k, "vm_struct", "requested_size");
 	if (!l->vm_struct_size || l->vm_addr == VMR_NO_OFFSET || l->vm_caller == VMR_NO_OFFSET)
 		l->va_vm = VMR_NO_OFFSET; /* areas without their vm_struct */
 	l->node_size = type_size(k, "vmap_node");
-	l->node_busy_head = member(k, "vmap_node", "busy.head");
+	l->node_busy_head = vmr_owner_member(k, "vmap_node", "busy.head");
 }
 
 /* Runtime address of @p name (vmlinux, kallsyms or VMCOREINFO SYMBOL()). */

@@ -24,7 +24,6 @@
 #include "common/memory.h"
 
 /** A member a kernel does not have. */
-#define VMR_NO_OFFSET UINT64_MAX
 /** Most vmap nodes a kernel can have (nr_vmap_nodes <= NR_CPUS <= 8192). */
 #define VMR_MAX_VMAP_NODES 8192u
 /** Largest structure a walk reads in one piece. */
