@@ -8,6 +8,7 @@
 #include "cli/describe.h"
 #include "cli/json.h"
 #include "cli/mem.h"
+#include "cli/monitor.h"
 #include "owner/stacks_api.h"
 
 #include <ctype.h>
@@ -63,6 +64,7 @@ static const char cmd_mem_usage[] =
 
 struct mem_run {
 	struct cli_session *s;
+	FILE *f; /* text output */
 	struct mem_annot a;
 	bool json;
 	struct json j;
@@ -243,7 +245,7 @@ static size_t annotation_text(struct mem_run *run, uint64_t v, bool marks, char 
 
 static void out_flush(struct mem_run *run)
 {
-	fwrite(run->out, 1, run->outlen, stdout);
+	fwrite(run->out, 1, run->outlen, run->f);
 	run->outlen = 0;
 }
 
@@ -333,8 +335,8 @@ static void gap_out(struct mem_run *run, const struct mem_piece *g)
 	}
 	char size[32];
 	out_flush(run);
-	printf("... 0x%016" PRIx64 "-0x%016" PRIx64 ": %s (%s)\n", g->addr, g->addr + g->len,
-	       mem_gap_text(g->gap), cli_size(g->len, size));
+	fprintf(run->f, "... 0x%016" PRIx64 "-0x%016" PRIx64 ": %s (%s)\n", g->addr,
+		g->addr + g->len, mem_gap_text(g->gap), cli_size(g->len, size));
 }
 
 /*
@@ -748,10 +750,38 @@ static int own_options(int argc, char **argv, char **keep, int *nkeep, const cha
 	return -1;
 }
 
+int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, FILE *out)
+{
+	struct mem_run *run = calloc(1, sizeof(*run));
+	if (!run || !mem_annot_init(&run->a, s->kernel)) {
+		free(run);
+		fputs("vmregion: mem: out of memory\n", out);
+		return EXIT_BAD;
+	}
+	run->s = s;
+	run->f = out;
+	run->status = EXIT_OK;
+	run->texts = calloc(1u << TEXT_CACHE_BITS, sizeof(*run->texts));
+	start &= ~7ULL;
+	len = (len + 7) & ~7ULL;
+	if (!len)
+		len = 8;
+	uint64_t end = start + len;
+	if (end < start || !end)
+		end = UINT64_MAX & ~7ULL;
+	int rc = words_out(run, start, end, true, NULL);
+	rc = rc ? rc : run->status;
+	free(run->texts);
+	mem_annot_free(&run->a);
+	free(run);
+	return rc;
+}
+
 int cmd_mem(int argc, char **argv)
 {
 	static struct mem_run run;
 	run.status = EXIT_OK;
+	run.f = stdout;
 	struct cli_common opt = { 0 };
 	const char *stack = NULL;
 	char *keep[argc > 0 ? argc : 1], *rest[argc > 0 ? argc : 1];

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/json.h"
+#include "cli/monitor.h"
 #include "cli/report.h"
 
 #include <inttypes.h>
@@ -117,10 +118,9 @@ static void task_text(FILE *out, const struct vmr_triage *t)
 	fprintf(out, ")\n");
 }
 
-static void print_text(struct report_ctx *c, const struct cli_session *s,
+static void print_text(FILE *out, struct report_ctx *c, const struct cli_session *s,
 		       const struct vmr_triage *t)
 {
-	FILE *out = stdout;
 	const struct vmr_dump_info *info = vmr_dump_get_info(s->dump);
 	fprintf(out, "dump       %s   %s%s%s, %u CPUs%s%s\n", vmr_dump_path(s->dump),
 		info->format_name, info->compression ? " " : "",
@@ -226,6 +226,26 @@ static void print_json(struct report_ctx *c, const struct cli_session *s,
 	json_finish(&j);
 }
 
+int triage_print_text(struct cli_session *s, FILE *out)
+{
+	struct report_ctx c = { .k = s->kernel };
+	struct vmr_triage *t = NULL;
+	struct vmr_error *err = vmr_annotator_create(s->kernel, NULL, &c.a);
+	if (!err)
+		err = vmr_triage_run(s->kernel, &t);
+	if (err) {
+		fprintf(out, "vmregion: %s\n", vmr_error_message(err));
+		vmr_error_free(err);
+		vmr_annotator_destroy(c.a);
+		return EXIT_BAD;
+	}
+	print_text(out, &c, s, t);
+	int rc = t->log_error[0] || !t->has_reason ? EXIT_INCOMPLETE : EXIT_OK;
+	vmr_triage_free(t);
+	vmr_annotator_destroy(c.a);
+	return rc;
+}
+
 int cmd_triage(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
@@ -257,7 +277,7 @@ int cmd_triage(int argc, char **argv)
 	if (opt.json)
 		print_json(&c, &s, t);
 	else
-		print_text(&c, &s, t);
+		print_text(stdout, &c, &s, t);
 	fflush(stdout);
 	if (t->log_error[0])
 		cli_warn("%s: kernel log not readable: %s", opt.dump_path, t->log_error);
