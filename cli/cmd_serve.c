@@ -23,8 +23,10 @@ static const char cmd_serve_usage[] =
 	"virtual address read through the page tables (a page not in the dump is\n"
 	"an error, never zeros), and monitor commands:\n"
 	"    monitor vmregion ADDR...   what `vmregion addr` prints\n"
+	"    monitor mem ADDR [LEN]     what `vmregion mem` prints (LEN at most 64K)\n"
 	"    monitor info               what `vmregion info` prints\n"
 	"    monitor dmesg [--caller]   what `vmregion dmesg` prints\n"
+	"    monitor triage             what `vmregion triage` prints\n"
 	"    monitor help\n"
 	"`vmregion gdb DUMP [VMLINUX]` starts gdb with all of this wired up.\n"
 	"\n"
@@ -34,11 +36,21 @@ static const char monitor_help[] =
 	"vmregion monitor commands:\n"
 	"  monitor vmregion ADDR...   region and owner of each address, as `vmregion addr`\n"
 	"                             (ADDR: hex, 0dDECIMAL, symbol[+offset])\n"
+	"  monitor mem ADDR [LEN]     LEN bytes (default 64, at most 64K) as annotated\n"
+	"                             8-byte words, as `vmregion mem`\n"
 	"  monitor info               layout of this boot, as `vmregion info`\n"
 	"  monitor dmesg [--caller]   the kernel log, as `vmregion dmesg`\n"
+	"  monitor triage             panic reason, task, annotated report, signature,\n"
+	"                             as `vmregion triage`\n"
 	"  monitor help               this text\n"
 	"gdb commands (vmregion.gdb):\n"
-	"  info vmregion EXPR         monitor vmregion on the value of a gdb expression\n";
+	"  info vmregion EXPR         monitor vmregion on the value of a gdb expression\n"
+	"  info vmregion-mem EXPR [COUNT]\n"
+	"                             monitor mem on COUNT words (default 32) at EXPR\n";
+
+/* Largest monitor mem range: 8192 words, about 1 MB of text, sent in 1 KiB
+ * 'O' packets; larger sweeps are for `vmregion mem`. */
+#define MONITOR_MEM_MAX 0x10000u
 
 static bool parse_u64(const char *s, int base, uint64_t *out)
 {
@@ -123,6 +135,19 @@ int monitor_command(void *ctx, struct vmr_kernel *k, const char *command, FILE *
 			describe_text(&d, line, sizeof(line));
 			fprintf(out, "%016" PRIx64 "  %s\n", addr, line);
 		}
+	} else if (!strcmp(words[0], "mem") && (n == 2 || n == 3)) {
+		uint64_t addr, len = 64;
+		if (!monitor_address(k, words[1], &addr, out)) {
+			rc = 1;
+		} else if (n == 3 && (!(strncmp(words[2], "0x", 2) ? parse_u64(words[2], 10, &len)
+								    : parse_u64(words[2] + 2, 16, &len)) ||
+				      !len || len > MONITOR_MEM_MAX)) {
+			fprintf(out, "vmregion: monitor mem: %s: not a length in bytes from 1 to %u "
+				"(decimal or 0xHEX)\n", words[2], MONITOR_MEM_MAX);
+			rc = 1;
+		} else {
+			rc = mem_print_text(m->s, addr, len, out) == EXIT_BAD;
+		}
 	} else if (!strcmp(words[0], "info") && n == 1) {
 		const struct vmr_layout *l = vmr_kernel_layout(k);
 		for (unsigned i = 0; i < l->nwarnings; i++)
@@ -131,10 +156,8 @@ int monitor_command(void *ctx, struct vmr_kernel *k, const char *command, FILE *
 	} else if (!strcmp(words[0], "dmesg") &&
 		   (n == 1 || (n == 2 && !strcmp(words[1], "--caller")))) {
 		rc = dmesg_print_text(k, n == 2, out, out) == EXIT_BAD;
-	} else if (!strcmp(words[0], "triage")) {
-		fputs("vmregion: monitor triage: not available in this build "
-		      "(run vmregion triage DUMP)\n", out);
-		rc = 1;
+	} else if (!strcmp(words[0], "triage") && n == 1) {
+		rc = triage_print_text(m->s, out) == EXIT_BAD;
 	} else {
 		fprintf(out, "vmregion: monitor %s: unknown command or arguments "
 			"(monitor help lists them)\n", command);

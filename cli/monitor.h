@@ -19,8 +19,21 @@ void info_print_text(FILE *out, const struct cli_common *opt, struct cli_session
 int dmesg_print_text(struct vmr_kernel *k, bool caller, FILE *out, FILE *err_out);
 
 /**
- * Answer one monitor command of `vmregion serve` (vmregion ADDR..., info,
- * dmesg, help) on @p out.  @p ctx is the struct cli_session plus options
+ * The text `vmregion triage DUMP` prints, on @p out; errors as "vmregion: ..."
+ * lines on @p out too.  @return the exit status of `vmregion triage`.
+ */
+int triage_print_text(struct cli_session *s, FILE *out);
+
+/**
+ * The text `vmregion mem DUMP ADDR LEN` prints for @p len bytes at @p start
+ * (rounded to 8-byte words as there), on @p out.
+ * @return the exit status of `vmregion mem` (1: some pages not in the dump).
+ */
+int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, FILE *out);
+
+/**
+ * Answer one monitor command of `vmregion serve` (vmregion ADDR..., mem,
+ * info, dmesg, triage, help) on @p out.  @p ctx is the struct cli_session plus options
  * (struct monitor_ctx).  @return 0, or non-zero for a failed command.
  */
 struct monitor_ctx {
