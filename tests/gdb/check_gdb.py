@@ -11,6 +11,11 @@ $VMR_SAMPLES when no --set is given:
   or "Cannot access memory" where the library faults;
 - `monitor dmesg` prints what `vmregion dmesg` prints; `monitor info` and
   `monitor help` answer; an unknown monitor command is an error;
+- `monitor triage` prints what `vmregion triage` prints (crash signature
+  included);
+- `info vmregion-mem $rsp 16` on each CPU prints what `vmregion mem DUMP RSP
+  128` prints, annotated lines on the crashing CPU's stack; an unmapped
+  address gives a gap line and a bad one an error line, and gdb goes on;
 - with the set's vmlinux: `p init_task.comm` is "swapper/0", `p jiffies`
   prints a number, `p &init_task` is the address `vmregion addr` gives.
 Monitor output is on gdb's stderr, the rest on stdout: they are read apart.
@@ -78,6 +83,11 @@ def check_one(setdir, fname):
                "-ex", "p/x (unsigned long)&init_task"]
     ex += ["-ex", "echo @mon\\n", "-ex", "monitor help", "-ex", "monitor info",
            "-ex", "monitor dmesg", "-ex", "echo @bad\\n", "-ex", "monitor no-such-command"]
+    # After the lines `info vmregion` printed (they are read by position).
+    for cpu in range(1, ncpus + 1):
+        ex += ["-ex", f"thread {cpu}", "-ex", "info vmregion-mem $rsp 16"]
+    ex += ["-ex", "info vmregion-mem 0 4", "-ex", "monitor mem zz_no_such_symbol",
+           "-ex", "monitor triage", "-ex", "echo @end\\n"]
     rc, out, err = run([VMREGION, "gdb", dump] + ([vmlinux] if vmlinux else []) + ["--"] + ex)
     lines = out.splitlines()
 
@@ -150,6 +160,32 @@ def check_one(setdir, fname):
         errors.append("monitor info / monitor help: no answer")
     if "Protocol error with Rcmd" not in err:
         errors.append("monitor no-such-command: not an error")
+
+    # info vmregion-mem $rsp 16 == vmregion mem DUMP RSP 128.
+    annotated = 0
+    for cpu, sp in enumerate(rsps):
+        mrc, mout, merr = run([VMREGION, "mem", dump, "0x%x" % sp, "128"] + kopt)
+        if mrc == 2 or not mout or mout not in err:
+            errors.append(f"info vmregion-mem $rsp on thread {cpu + 1}: not what vmregion mem "
+                          f"prints:\n{mout}{merr}")
+        annotated += len(re.findall(r"^[0-9a-f]{16}  [0-9a-f]{16}  .*(vmalloc|kernel-image|modules|"
+                                    r"direct-map|cpu-entry-area) ", mout, re.M))
+    if rsps and not annotated:
+        errors.append("info vmregion-mem $rsp: no annotated word on any CPU's stack")
+    if "\n... 0x0000000000000000-0x0000000000000020: not mapped" not in err:
+        errors.append("info vmregion-mem 0 4: no gap line")
+    if "vmregion: zz_no_such_symbol: " not in err:
+        errors.append("monitor mem zz_no_such_symbol: no error line")
+    if "end" not in sect:
+        errors.append("gdb stopped before the end of the commands")
+    # monitor triage == vmregion triage, from the line after `kernel` (the
+    # first two name the dump and vmlinux files as they were given).
+    trc, tout, terr = run([VMREGION, "triage", dump] + kopt)
+    sig = [l for l in tout.splitlines() if l.startswith("signature  ")]
+    if tout.count("\n") < 3 or tout.split("\n", 2)[2] not in err:
+        errors.append("monitor triage differs from vmregion triage:\n" + tout)
+    elif sig and sig[0] not in err:
+        errors.append(f"monitor triage: no {sig[0]!r}")
     if "Remote connection closed" in err or "internal-error" in err:
         errors.append("gdb lost the connection:\n" + err[-2000:])
 

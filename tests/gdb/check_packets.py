@@ -3,10 +3,15 @@
 
 Well-formed requests get the answers gdb needs; malformed, oversized,
 badly checksummed and write requests get error replies (or a '-' in ack
-mode) and the server keeps serving; D ends it with status 0.  The dump is
+mode) and the server keeps serving; D ends it with status 0.  Monitor
+commands answer in 'O' packets no larger than PacketSize, then OK (or E01
+for a failed command): `monitor triage` is the text of `vmregion triage`,
+`monitor mem` that of `vmregion mem`; a bad address or length is an error
+line and E01, an unreadable range a gap line.  The dump is
 samples/vmcore.kdump-zlib (or the first corpus dump).
 """
 import os
+import re
 import select
 import subprocess
 import sys
@@ -72,6 +77,23 @@ class Server:
         self.send(frame(payload))
         return self.packet()
 
+    def monitor(self, command: str):
+        """(text, final reply, sizes of the 'O' packets) of a monitor command."""
+        self.send(frame(b"qRcmd," + command.encode().hex().encode()))
+        text, sizes = b"", []
+        while True:
+            r = self.packet()
+            if not r.startswith(b"O") or r == b"OK":
+                return text.decode(errors="replace"), r, sizes
+            sizes.append(len(r))
+            text += bytes.fromhex(r[1:].decode())
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       errors="replace", timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
 
 def main():
     dump = os.path.join(os.environ.get("VMR_SAMPLES", "samples"), "vmcore.kdump-zlib")
@@ -92,6 +114,8 @@ def main():
     expect("ack", s.byte(), lambda b: b == b"+")
     sup = s.packet()
     expect("qSupported", sup, lambda r: b"qXfer:features:read+" in r and b"PacketSize=" in r)
+    m = re.search(rb"PacketSize=([0-9a-f]+)", sup)
+    packet_size = int(m.group(1), 16) if m else 0
     s.send(b"-")  # NACK: the last reply is sent again
     expect("resend after '-'", s.packet(), lambda r: r == sup)
     s.send(frame(b"QStartNoAckMode"))
@@ -164,6 +188,43 @@ def main():
         if not r.startswith(b"O") or r == b"OK":
             break
     expect("monitor bogus", r, lambda r: r == b"E01")
+
+    # monitor triage: the text of vmregion triage, in several 'O' packets
+    # each within PacketSize.
+    trc, tout, terr = run([VMREGION, "triage", dump])
+    text, r, sizes = s.monitor("triage")
+    expect("monitor triage: OK", r, lambda r: r == b"OK")
+    expect("monitor triage == vmregion triage", text, lambda t: t == tout and "\nsignature  " in t)
+    expect("monitor triage: several O packets within PacketSize", sizes,
+           lambda z: len(z) >= 2 and max(z) + 4 <= packet_size)
+    # monitor mem at the stop thread's rsp == vmregion mem, annotated lines.
+    rsp = int.from_bytes(bytes.fromhex(g[112:128].decode()), "little")
+    for length in ("", " 256", " 0x100"):
+        mrc, mout, merr = run([VMREGION, "mem", dump, "0x%x" % rsp] + length.split())
+        text, r, _ = s.monitor("mem 0x%x%s" % (rsp, length))
+        expect(f"monitor mem rsp{length}", (text, r),
+               lambda t: t[0] == mout and t[1] == b"OK" and
+               re.search(r"^[0-9a-f]{16}  [0-9a-f]{16}  .* (vmalloc|kernel-image|direct-map|modules) ",
+                         t[0], re.M))
+    # An unmapped range is a gap line, and not an error.
+    text, r, _ = s.monitor("mem 0 16")
+    expect("monitor mem 0 16", (text, r),
+           lambda t: t[0].startswith("... 0x0000000000000000-0x0000000000000010: ") and t[1] == b"OK")
+    # Bad address, bad lengths, missing or extra arguments: one error line
+    # naming the problem, E01, and the server goes on.
+    for cmd, want in [("mem zz_no_such_symbol", "zz_no_such_symbol"), ("mem 0x1 0", "length"),
+                      ("mem 0x1 -8", "length"), ("mem 0x1 12ab", "length"),
+                      ("mem 0x1 0x10001", "length"), ("mem 0x1 99999999999999999999999", "length"),
+                      ("mem", "unknown command"), ("mem 1 2 3", "unknown command"),
+                      ("triage now", "unknown command")]:
+        text, r, _ = s.monitor(cmd)
+        expect(f"monitor {cmd}", (text, r),
+               lambda t: t[1] == b"E01" and t[0].startswith("vmregion: ") and want in t[0]
+               and t[0].count("\n") == 1)
+    mrc, mout, merr = run([VMREGION, "mem", dump, "0x%x" % rsp, "0x10000"])
+    text, r, sizes = s.monitor("mem 0x%x 0x10000" % rsp)  # the largest range
+    expect("monitor mem 64K", (text, r, len(sizes)),
+           lambda t: t[0] == mout and t[1] == b"OK" and t[2] >= 2)
     expect("still serving", s.ask(b"?"), lambda r: r == stop)
 
     expect("detach", s.ask(b"D"), lambda r: r == b"OK")
