@@ -2,6 +2,7 @@
 /* vmregion triage: one screen about a fresh dump: kernel, reason, crashing
  * CPU and task, the crash report annotated, the other CPUs, the end of the
  * log, and a crash signature. */
+#include "cli/backtrace.h"
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/json.h"
@@ -24,40 +25,175 @@ static const char usage[] =
 	"reliable frames, hashed (equal for dumps of one crash whatever the KASLR\n"
 	"slide, different for different crashes).\n"
 	"\n"
+	"Each CPU's backtrace is unwound from its registers in the dump with the\n"
+	"kernel's ORC data (vmlinux and module tables).  Where the log holds that\n"
+	"CPU's call trace, the two function sequences are compared: \"unwinder\n"
+	"agrees\", or the frames only one of them has.  Frames above the log's trace\n"
+	"(the dump's registers were saved after it was printed, e.g. in panic()'s\n"
+	"wait loop) and the printing path at its top (returned before the dump)\n"
+	"are listed apart.  Other CPUs' backtraces are printed, with source lines\n"
+	"when a vmlinux is given.\n"
+	"\n"
 	"  --json          one JSON document with the same facts\n"
 	"  -k, --vmlinux   the matching vmlinux (source lines; build-id must match)\n";
 
-/* The ORC backtrace of each CPU, for dumps whose log has no call trace. */
-static void unwound_backtraces(FILE *out, struct report_ctx *c, unsigned ncpus)
-{
+/* Each CPU's ORC backtrace from its registers (NT_PRSTATUS or QEMU's). */
+struct cpu_bts {
 	struct vmr_unwinder *uw;
-	struct vmr_error *err = vmr_unwinder_open(c->k, &uw);
+	char error[200];           /* the unwinder could not be loaded: why */
+	unsigned int n;
+	struct backtrace *bt;      /* per CPU; bt[i].end says why one is empty */
+	bool *ok;                  /* bt[i] was unwound */
+};
+
+static void unwind_cpus(struct vmr_kernel *k, unsigned int ncpus, struct cpu_bts *b)
+{
+	memset(b, 0, sizeof(*b));
+	struct vmr_error *err = vmr_unwinder_open(k, &b->uw);
 	if (err) {
-		fprintf(out, "  (no backtrace: %s)\n", vmr_error_message(err));
+		snprintf(b->error, sizeof(b->error), "%s", vmr_error_message(err));
 		vmr_error_free(err);
 		return;
 	}
-	for (unsigned cpu = 0; cpu < ncpus; cpu++) {
-		struct vmr_unwind *u;
-		if ((err = vmr_unwind_start_cpu(uw, cpu, &u))) {
-			fprintf(out, "  cpu %u: %s\n", cpu, vmr_error_message(err));
+	b->bt = calloc(ncpus ? ncpus : 1, sizeof(*b->bt));
+	b->ok = calloc(ncpus ? ncpus : 1, sizeof(*b->ok));
+	if (!b->bt || !b->ok) {
+		snprintf(b->error, sizeof(b->error), "out of memory");
+		return;
+	}
+	b->n = ncpus;
+	for (unsigned int cpu = 0; cpu < ncpus; cpu++) {
+		err = bt_unwind(k, b->uw, (int)cpu, 0, &b->bt[cpu]);
+		if (err) {
+			snprintf(b->bt[cpu].end, sizeof(b->bt[cpu].end), "%s", vmr_error_message(err));
 			vmr_error_free(err);
 			continue;
 		}
-		fprintf(out, "  cpu %u:\n", cpu);
-		struct vmr_frame f;
-		for (unsigned n = 0; n < 24 && vmr_unwind_next(u, &f); n++) {
-			struct vmr_symbol sym;
-			char name[256] = "?";
-			if (vmr_kernel_symbolize(c->k, f.signal ? f.ip : f.ip - 1, &sym))
-				snprintf(name, sizeof(name), "%s+0x%" PRIx64, sym.name, f.ip - sym.addr);
-			fprintf(out, "    %s%016" PRIx64 "  %s\n", f.reliable ? "" : "? ", f.ip, name);
-			if (f.user)
-				break;
-		}
-		vmr_unwind_free(u);
+		b->ok[cpu] = true;
 	}
-	vmr_unwinder_close(uw);
+}
+
+static void free_cpus(struct cpu_bts *b)
+{
+	for (unsigned int i = 0; i < b->n; i++)
+		bt_free(&b->bt[i]);
+	free(b->bt);
+	free(b->ok);
+	vmr_unwinder_close(b->uw);
+}
+
+/* The log's call trace for @p cpu: the crash report's, if it is that CPU's. */
+static const struct vmr_oops_report *log_trace(const struct vmr_triage *t, unsigned int cpu)
+{
+	const struct vmr_oops_report *r = t->crash;
+	if (!r || !r->nframes || !t->has_cpu || (unsigned int)t->cpu != cpu)
+		return NULL;
+	return r;
+}
+
+static void frames_text(FILE *out, const struct backtrace *bt)
+{
+	char sym[256], line[1024];
+	for (unsigned int i = 0; i < bt->n; i++) {
+		const struct bt_frame *f = &bt->frames[i];
+		if (f->f.user) {
+			fprintf(out, "    #%-2u %016" PRIx64 "  %-9s user mode (pt_regs at 0x%" PRIx64
+				")\n", i, f->f.ip, "", f->f.regs_addr);
+			continue;
+		}
+		bt_frame_text(f, sym, sizeof(sym));
+		if (f->f.kind == VMR_FRAME_REGS || f->f.kind == VMR_FRAME_REGS_PARTIAL)
+			strncat(sym, " (pt_regs)", sizeof(sym) - strlen(sym) - 1);
+		line[0] = 0;
+		if (f->has_line)
+			source_line_text(&f->line, line, sizeof(line));
+		fprintf(out, "    #%-2u %016" PRIx64 "  %-9s %s%-*s%s%s\n", i, f->f.ip,
+			f->f.stack[0] ? f->f.stack : "-", f->f.reliable ? "" : "? ",
+			line[0] ? 44 : 0, sym, line[0] ? "  " : "", line);
+	}
+	fprintf(out, "    (%s%s)\n", bt->clean ? "" : "stopped: ", bt->end);
+}
+
+static void names_text(FILE *out, const char *what, const struct bt_name *v, unsigned int n)
+{
+	if (!n)
+		return;
+	fprintf(out, "    %s:", what);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, " %s", v[i].name);
+	fputc('\n', out);
+}
+
+static void backtraces_text(FILE *out, const struct vmr_triage *t, const struct cpu_bts *b)
+{
+	fprintf(out, "\nbacktraces (ORC unwinder, from each CPU's registers in the dump):\n");
+	if (b->error[0]) {
+		fprintf(out, "  (none: %s)\n", b->error);
+		return;
+	}
+	for (unsigned int cpu = 0; cpu < b->n; cpu++) {
+		const char *crashing = t->has_cpu && (unsigned int)t->cpu == cpu ? " (crashing)" : "";
+		if (!b->ok[cpu]) {
+			fprintf(out, "  cpu %u%s: %s\n", cpu, crashing, b->bt[cpu].end);
+			continue;
+		}
+		const struct vmr_oops_report *r = log_trace(t, cpu);
+		if (!r) {
+			fprintf(out, "  cpu %u%s:\n", cpu, crashing);
+			frames_text(out, &b->bt[cpu]);
+			continue;
+		}
+		struct bt_check c;
+		bt_check(&b->bt[cpu], r, &c);
+		if (c.agrees)
+			fprintf(out, "  cpu %u%s: unwinder agrees with the log's call trace (%u of %u "
+				"frames)\n", cpu, crashing, c.matched, c.log_frames);
+		else
+			fprintf(out, "  cpu %u%s: unwinder DIFFERS from the log's call trace (%u of %u "
+				"frames in common)\n", cpu, crashing, c.matched, c.log_frames);
+		names_text(out, "above the trace (the dump's registers are later)", c.above,
+			   c.nabove);
+		names_text(out, "printing path (returned before the dump)", c.returned,
+			   c.nreturned);
+		names_text(out, "log only", c.log_only, c.nlog_only);
+		names_text(out, "unwinder only", c.unwinder_only, c.nunwinder_only);
+		if (!c.agrees)
+			frames_text(out, &b->bt[cpu]);
+	}
+}
+
+static void backtraces_json(struct json *j, const struct vmr_triage *t, const struct cpu_bts *b,
+			    bool source_lines)
+{
+	if (b->error[0]) {
+		json_kv_string(j, "backtraces_error", b->error);
+		return;
+	}
+	json_key(j, "backtraces");
+	json_begin_array(j);
+	for (unsigned int cpu = 0; cpu < b->n; cpu++) {
+		json_begin_object(j);
+		json_kv_uint(j, "cpu", cpu);
+		json_kv_bool(j, "crashing", t->has_cpu && (unsigned int)t->cpu == cpu);
+		if (!b->ok[cpu]) {
+			json_kv_string(j, "error", b->bt[cpu].end);
+			json_end_object(j);
+			continue;
+		}
+		json_key(j, "frames");
+		bt_frames_json(j, &b->bt[cpu], source_lines);
+		json_kv_string(j, "end", b->bt[cpu].end);
+		json_kv_bool(j, "end_clean", b->bt[cpu].clean);
+		const struct vmr_oops_report *r = log_trace(t, cpu);
+		if (r) {
+			struct bt_check c;
+			bt_check(&b->bt[cpu], r, &c);
+			json_key(j, "log_check");
+			bt_check_json(j, &c);
+		}
+		json_end_object(j);
+	}
+	json_end_array(j);
 }
 
 static void cpus_text(FILE *out, struct report_ctx *c, const struct vmr_triage *t)
@@ -148,10 +284,10 @@ static void print_text(FILE *out, struct report_ctx *c, const struct cli_session
 		fputc('\n', out);
 		report_text(out, c, t->crash);
 	}
-	if (!t->crash || !t->crash->nframes) {
-		fprintf(out, "\nbacktraces (ORC, from the dump's registers; the log has no call trace):\n");
-		unwound_backtraces(out, c, info->ncpus);
-	}
+	struct cpu_bts b;
+	unwind_cpus(c->k, info->ncpus, &b);
+	backtraces_text(out, t, &b);
+	free_cpus(&b);
 	fprintf(out, "\nCPUs (registers of the dump's notes%s):\n",
 		t->qemu ? ", taken when QEMU stopped the guest" : "");
 	cpus_text(out, c, t);
@@ -210,6 +346,10 @@ static void print_json(struct report_ctx *c, const struct cli_session *s,
 		report_json(&j, c, t->crash);
 	}
 	cpus_json(&j, c, t);
+	struct cpu_bts b;
+	unwind_cpus(c->k, info->ncpus, &b);
+	backtraces_json(&j, t, &b, vmr_kernel_vmlinux(s->kernel) != NULL);
+	free_cpus(&b);
 	json_key(&j, "log_tail");
 	json_begin_array(&j);
 	for (unsigned i = 0; i < t->n_last; i++)

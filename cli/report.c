@@ -53,6 +53,13 @@ static void put_line(struct out *o, const struct vmr_owner_line *l)
 		    l->inlined[i].line);
 }
 
+void source_line_text(const struct vmr_owner_line *l, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0 };
+	buf[0] = 0;
+	put_line(&o, l);
+}
+
 void location_text(struct report_ctx *c, const struct vmr_oops_symref *s, bool return_address,
 		   char *buf, size_t size)
 {
@@ -108,7 +115,7 @@ bool value_text(struct report_ctx *c, uint64_t v, bool any, char *buf, size_t si
 	return vmr_annotate_nodump(c->a, v, buf, size);
 }
 
-static void json_source_line(struct json *j, const struct vmr_owner_line *l)
+void source_line_json(struct json *j, const struct vmr_owner_line *l)
 {
 	json_key(j, "source_line");
 	json_begin_object(j);
@@ -176,7 +183,7 @@ void location_json(struct json *j, struct report_ctx *c, const struct vmr_oops_s
 	if (loc.has_link)
 		json_kv_hex(j, "link_addr", loc.link);
 	if (loc.has_line)
-		json_source_line(j, &loc.line);
+		source_line_json(j, &loc.line);
 	if (loc.has_addr && !s->has_function) {
 		json_key(j, "description");
 		value_json(j, c, loc.addr);

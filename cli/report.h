@@ -30,6 +30,10 @@ bool value_text(struct report_ctx *c, uint64_t v, bool any, char *buf, size_t si
 /** A code location as a JSON object (function, offset, addr, source_line ...). */
 void location_json(struct json *j, struct report_ctx *c, const struct vmr_oops_symref *s,
 		   bool return_address);
+/** "file:line (inlined in F file:line)..." of @p l. */
+void source_line_text(const struct vmr_owner_line *l, char *buf, size_t size);
+/** "source_line": {"file", "line", "inlined": [...]} (key included). */
+void source_line_json(struct json *j, const struct vmr_owner_line *l);
 /** A value as a JSON object: {"value": "0x..", "description": {...}|"text"}. */
 void value_json(struct json *j, struct report_ctx *c, uint64_t v);
 /** A report as one JSON object. */

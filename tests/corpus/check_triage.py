@@ -67,6 +67,44 @@ def serial_frames(setdir, truth):
     return frames
 
 
+def is_subsequence(small, big):
+    it = iter(big)
+    return all(any(x == y for y in it) for x in small)
+
+
+def check_backtraces(t, want, crash):
+    """The ORC backtrace of the crashing CPU (triage's "backtraces") holds the
+    reliable function sequence of serial.log's Call Trace, in order.  Known
+    differences, allowed and printed: up to two entries at the top of the
+    log's trace are its printing path (dump_stack_lvl, called by panic(),
+    returned before the dump was taken); the unwinder has frames above the
+    trace (the dump's registers were saved later: panic()'s wait loop,
+    delay_tsc; and an oops's exception path, which the kernel leaves out
+    since it prints from the faulting pt_regs), and the interrupted function
+    of every pt_regs frame (the kernel prints it as a "RIP:" line).  Every
+    CPU's walk ends cleanly; the crashing CPU's log_check agrees.
+    """
+    bts = {b["cpu"]: b for b in t.get("backtraces", [])}
+    check(bool(bts), f"no backtraces: {t.get('backtraces_error')}")
+    for cpu, b in sorted(bts.items()):
+        check("frames" in b and b.get("end_clean"), f"cpu {cpu}: backtrace {b.get('error') or b.get('end')}")
+    cpu = t.get("cpu", crash.get("cpu"))
+    if not want or cpu not in bts:
+        print(f"backtraces: {len(bts)} CPUs, no log trace to compare")
+        return
+    names = [f.get("function", "?") for f in bts[cpu].get("frames", []) if not f.get("user")]
+    log = [n for n, reliable in want if reliable]
+    drop = next((d for d in range(0, min(3, len(log) + 1)) if is_subsequence(log[d:], names)), None)
+    check(drop is not None and len(log) - (drop or 0) > 0,
+          f"cpu {cpu}: unwound {names} does not hold serial.log's trace {log}")
+    if drop:
+        print(f"cpu {cpu}: printing path at the top of the log's trace, gone from the stack: {log[:drop]}")
+    lc = bts[cpu].get("log_check", {})
+    check(lc.get("agrees") is True, f"cpu {cpu}: triage says the unwinder differs: {lc}")
+    print(f"cpu {cpu}: unwound {' '.join(names)}")
+    print(f"cpu {cpu}: log     {' '.join(log)}")
+
+
 def check_set(args):
     setdir = args.set
     truth = json.load(open(f"{setdir}/truth.json"))
@@ -90,11 +128,22 @@ def check_set(args):
     if want is not None:
         n = min(len(want), 8)
         check(n > 0 and got[:n] == want[:n], f"top frames {got[:n]} != serial.log {want[:n]}")
+    check_backtraces(t, want, crash)
     sig = t.get("signature", {})
     check(bool(sig.get("hash")) and bool(sig.get("frames")), f"no signature: {sig}")
     # Reliable frames only, no addresses or offsets in the signature.
     for name in sig.get("frames", []):
         check("+" not in name and not name.startswith("0x"), f"signature frame {name!r}")
+    # With the set's vmlinux: frames carry source lines.
+    vml = truth.get("vmlinux_file")
+    vml = __import__("os").path.normpath(f"{setdir}/{vml}") if vml else None
+    if vml and __import__("os").path.exists(vml):
+        rc, out, err = run([args.vmregion, "triage", "--json", dump, "-k", vml])
+        check(rc in (0, 1), f"triage -k exit {rc}: {err.strip()}")
+        frames = [f for b in json.loads(out).get("backtraces", []) for f in b.get("frames", [])
+                  if "function" in f]
+        check(frames and all("source_line" in f for f in frames if not f.get("module")),
+              f"triage -k: kernel frames without source lines")
     # Text output: one screen with the facts.
     rc, out, err = run([args.vmregion, "triage", dump])
     check(rc in (0, 1) and crash["reason"] in out and "signature" in out,
