@@ -520,8 +520,50 @@ static kdump_ctx_t *second_context(struct vmr_dump *d)
  * decompression is what large reads (kallsyms, BTF, log rings) cost. */
 #define PARALLEL_READ_MIN (256u << 10)
 
-struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
-				      size_t len)
+/*
+ * libkdumpfile (0.5.1 to 0.5.4) leaves its page cache broken after a failed
+ * page read: the failed entry is discarded, the cache is no longer full,
+ * and the next hit on a "ghost" entry (a page evicted earlier) takes its
+ * buffer from the wrong list and gets none, so the page is read into NULL
+ * (a segfault in kdump_read).  Page-table walks over a dump with excluded
+ * pages do exactly that.  Two defences: pages the dump leaves out are
+ * refused here, from our copy of the same bitmap, so libkdumpfile never
+ * fails on them; and after any other failure the context's cache is
+ * replaced by a new one (setting cache.size reallocates it; the same value
+ * would be ignored, hence the toggled low bit).
+ */
+static bool pfn_dumped(const struct vmr_dump *d, uint64_t pfn)
+{
+	return pfn < d->dumped_bits && (d->dumped[pfn / 8] & (1U << (pfn % 8)));
+}
+
+static void reset_cache(kdump_ctx_t *ctx)
+{
+	kdump_num_t n;
+	if (kdump_get_number_attr(ctx, "cache.size", &n) == KDUMP_OK && n)
+		kdump_set_number_attr(ctx, "cache.size", n ^ 1);
+}
+
+/** The first page of [paddr, paddr + len) that is not in the dump, or len. */
+static size_t dumped_prefix(const struct vmr_dump *d, uint64_t paddr, size_t len)
+{
+	uint64_t end = len - 1 > UINT64_MAX - paddr ? UINT64_MAX : paddr + len - 1;
+	uint64_t pfn = paddr / d->page_size, last = end / d->page_size;
+	for (; pfn <= last; pfn++)
+		if (!pfn_dumped(d, pfn))
+			return pfn * d->page_size <= paddr ? 0 : (size_t)(pfn * d->page_size - paddr);
+	return len;
+}
+
+static struct vmr_error *not_dumped(uint64_t paddr)
+{
+	return vmr_error_fault(paddr, "physical address 0x%llx is not in the dump",
+			       (unsigned long long)paddr);
+}
+
+/** Read pages that are all in the dump. */
+static struct vmr_error *read_dumped(struct vmr_dump *d, uint64_t paddr, void *buf,
+				     size_t len)
 {
 	struct vmr_error *err = check_descs(d, paddr / d->page_size,
 					    (paddr + len - 1) / d->page_size);
@@ -543,18 +585,33 @@ struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *
 	kread_run(&a);
 	if (parallel)
 		pthread_join(helper, NULL);
+	if (a.s != KDUMP_OK)
+		reset_cache(a.ctx);
+	if (parallel && b.s != KDUMP_OK)
+		reset_cache(b.ctx);
 	/* The first failure in address order is the one to report. */
 	struct kread *bad = a.s != KDUMP_OK ? &a : parallel && b.s != KDUMP_OK ? &b : NULL;
 	if (!bad)
 		return NULL;
 	uint64_t at = bad->paddr + bad->got;
 	if (bad->s == KDUMP_ERR_NODATA || bad->s == KDUMP_ERR_ADDRXLAT)
-		return vmr_error_fault(at, "physical address 0x%llx is not in the dump",
-				       (unsigned long long)at);
+		return not_dumped(at);
 	const char *msg = kdump_get_err(bad->ctx);
 	return vmr_error_new(bad->s == KDUMP_ERR_SYSTEM ? VMR_ERR_IO : VMR_ERR_FORMAT,
 			     "%s: physical address 0x%llx: %s", d->path,
 			     (unsigned long long)at, msg ? msg : kdump_strerror(bad->s));
+}
+
+struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
+				      size_t len)
+{
+	if (!len)
+		return NULL;
+	size_t n = dumped_prefix(d, paddr, len);
+	struct vmr_error *err = n ? read_dumped(d, paddr, buf, n) : NULL;
+	if (err || n == len)
+		return err;
+	return not_dumped(paddr + n);
 }
 
 bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
@@ -566,6 +623,8 @@ bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
 			return false;
 		return bit & 1;
 	}
+	if (!pfn_dumped(d, pfn))
+		return false;
 	struct vmr_error *err = check_descs(d, pfn, pfn);
 	if (err) {
 		vmr_error_free(err);
@@ -573,8 +632,11 @@ bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr)
 	}
 	unsigned char byte;
 	size_t one = 1;
-	return kdump_read(d->kctx, KDUMP_MACHPHYSADDR, pfn * d->page_size, &byte, &one) ==
-	       KDUMP_OK;
+	if (kdump_read(d->kctx, KDUMP_MACHPHYSADDR, pfn * d->page_size, &byte, &one) ==
+	    KDUMP_OK)
+		return true;
+	reset_cache(d->kctx);
+	return false;
 }
 
 void vmr_kdump_close(struct vmr_dump *d)
