@@ -273,6 +273,56 @@ static void test_sample_corrupt(void **state)
 	broken_header(64 * 1024, 4096 + 48, &huge, 8, VMR_ERR_FORMAT, "notes");
 }
 
+/*
+ * Pages read again after more than a cache's worth of others, each after a
+ * read of a page the dump left out: libkdumpfile's page cache, once left
+ * short of an entry by a failed read, handed such a page a NULL buffer and
+ * kdump_read() crashed.  Each page must come back with the same bytes.
+ */
+static void test_sample_reread_after_gap(void **state)
+{
+	(void)state;
+	NEED_SAMPLE();
+	/* FILL: a little over libkdumpfile's default cache (1024 pages), so
+	 * that the first pages are evicted but still remembered ("ghosts"). */
+	enum { REREAD = 64, FILL = 1100 };
+	struct vmr_dump *d = open_ok(sample);
+	static uint64_t present[REREAD + FILL];
+	static unsigned char first[REREAD][4096];
+	unsigned char page[4096];
+	unsigned n = 0;
+	uint64_t hole = UINT64_MAX;
+	for (uint64_t pa = 0; pa < (1ULL << 32) && n < REREAD + FILL; pa += 4096) {
+		if (vmr_dump_has_phys(d, pa))
+			present[n++] = pa;
+		else if (hole == UINT64_MAX)
+			hole = pa;
+	}
+	if (n < REREAD + FILL || hole == UINT64_MAX) {
+		print_message("%u pages present: too few for the cache test\n", n);
+		vmr_dump_close(d);
+		skip();
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vmr_error *err = vmr_dump_read_phys(d, present[i],
+							   i < REREAD ? first[i] : page, 4096);
+		if (err)
+			fail_msg("0x%llx: %s", (unsigned long long)present[i],
+				 vmr_error_message(err));
+	}
+	for (unsigned i = 0; i < REREAD; i++) {
+		struct vmr_error *err = vmr_dump_read_phys(d, hole, page, 8);
+		assert_int_equal(vmr_error_code(err), VMR_ERR_FAULT);
+		vmr_error_free(err);
+		err = vmr_dump_read_phys(d, present[i], page, sizeof(page));
+		if (err)
+			fail_msg("0x%llx again: %s", (unsigned long long)present[i],
+				 vmr_error_message(err));
+		assert_memory_equal(page, first[i], sizeof(page));
+	}
+	vmr_dump_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_sample_reads),
 		cmocka_unit_test(test_sample_flattened),
 		cmocka_unit_test(test_sample_corrupt),
+		cmocka_unit_test(test_sample_reread_after_gap),
 	};
 	return cmocka_run_group_tests(tests, find_sample, NULL);
 }
