@@ -2,6 +2,12 @@
 /**
  * @file kallsyms.c  Decoding kallsyms from memory (kernel/kallsyms.c
  * kallsyms_expand_symbol() and kallsyms_sym_address() [k6.1, k6.12]).
+ *
+ * The names stay compressed: `vmregion info` needs about twenty of the
+ * ~100k names and one address each, so expanding every name and reading
+ * every address (most of the time of a kdump-compressed `info`) waits
+ * until a search by address needs them, and names are expanded one by one
+ * when handed out.
  */
 #include "dwarf/kallsyms.h"
 
@@ -9,6 +15,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "dwarf/symindex.h"
 
 #define KSYM_NAME_LEN 512          /* include/linux/kallsyms.h [k6.12] */
 #define NAMES_CHUNK (256u << 10)   /* bytes of kallsyms_names per read */
@@ -16,31 +23,58 @@
 #define MAX_SYM_GAP (32ull << 20)  /* beyond: no "next symbol" (size 0) */
 #define MAX_NAMES_BYTES (256u << 20) /* a real stream is a few MiB */
 
-struct ksym {
-	uint64_t addr;
-	uint32_t name;  /* offset in the name arena */
-	uint32_t index; /* position in the kernel's table */
-	uint32_t hash;
-	char type;
+/** Names handed out live in chunks that never move. */
+#define ARENA_CHUNK (64u << 10)
+/** Single reads of an address before the whole array is read instead. */
+#define MAX_SINGLE_READS 32
+
+struct tokens {
+	char table[256 * 64 + KSYM_NAME_LEN];
+	const char *str[256];
+	uint16_t len[256];
+	/* The hash of each token's text (symindex.h), and of its text without
+	 * the first character (a name's first token begins with the type). */
+	uint32_t hash[256], mul[256];
+	uint32_t hash1[256], mul1[256];
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	char data[ARENA_CHUNK];
 };
 
 struct vmr_kallsyms {
-	struct ksym *syms; /* address order, ties in table order */
 	size_t n;
-	char *arena;
-	uint32_t *hash;    /* indices into syms, UINT32_MAX = empty */
-	size_t hash_mask;
 	bool abs_percpu;
+	struct tokens *tok;
+	uint8_t *names;          /* the compressed kallsyms_names stream */
+	size_t names_len;
+	uint32_t *pos;           /* stream offset of each symbol's length byte */
+	char *type;              /* type letter of each symbol */
+	struct vmr_symnames by_name;
+
+	/* Addresses, read when first needed (a few names need a few reads). */
+	vmr_read_fn read;
+	void *ctx;
+	uint64_t offsets, addresses, relative_base;
+	size_t single_reads;
+	uint64_t *addr;          /* every address, table order, once read */
+	bool addr_failed;
+	struct vmr_symaddrs by_addr;
+
+	const char **decoded;    /* names expanded so far, by symbol */
+	struct chunk *arena;
 };
 
-/** A window over the names stream, refilled in big reads. */
+/** The compressed names stream, read into one growing buffer. */
 struct reader {
 	vmr_read_fn read;
 	void *ctx;
 	uint64_t base;
 	uint8_t *buf;
-	uint64_t start; /* stream offset of buf[0] */
-	size_t len;
+	size_t len;     /* bytes read so far (stream offsets 0..len) */
+	size_t cap;
 	uint64_t limit; /* stream offset where memory faulted, or UINT64_MAX */
 };
 
@@ -52,45 +86,56 @@ struct reader {
  */
 static struct vmr_error *ensure(struct reader *r, uint64_t pos, size_t need)
 {
-	if (pos >= r->start && pos + need <= r->start + r->len)
-		return NULL;
-	size_t len = NAMES_CHUNK;
-	if (r->limit > pos && r->limit - pos < len)
-		len = (size_t)(r->limit - pos);
-	if (len < need)
-		len = need;
-	for (;;) {
-		struct vmr_error *err = r->read(r->ctx, r->base + pos, r->buf, len);
-		if (!err) {
-			r->start = pos;
-			r->len = len;
-			return NULL;
+	while (pos + need > r->len) {
+		size_t want = (size_t)(pos + need - r->len);
+		size_t len = NAMES_CHUNK;
+		if (r->limit > r->len && r->limit - r->len < len)
+			len = (size_t)(r->limit - r->len);
+		if (len < want)
+			len = want;
+		if (r->len + len > r->cap) {
+			size_t cap = r->cap ? 2 * r->cap : NAMES_CHUNK;
+			while (cap < r->len + len)
+				cap *= 2;
+			uint8_t *nb = realloc(r->buf, cap);
+			if (!nb)
+				return &vmr_enomem;
+			r->buf = nb;
+			r->cap = cap;
 		}
-		uint64_t fa;
-		if (len == need || vmr_error_code(err) != VMR_ERR_FAULT) {
-			r->len = 0;
-			return vmr_error_prefix(err, "kallsyms_names at %#llx+%#llx",
-						(unsigned long long)r->base,
-						(unsigned long long)pos);
+		for (;;) {
+			uint64_t at = r->base + r->len;
+			struct vmr_error *err = r->read(r->ctx, at, r->buf + r->len, len);
+			if (!err) {
+				r->len += len;
+				break;
+			}
+			uint64_t fa;
+			if (len == want || vmr_error_code(err) != VMR_ERR_FAULT)
+				return vmr_error_prefix(err, "kallsyms_names at %#llx+%#llx",
+							(unsigned long long)r->base,
+							(unsigned long long)r->len);
+			if (vmr_error_address(err, &fa) && fa > at && fa - at < len) {
+				r->limit = fa - r->base;
+				len = (size_t)(fa - at);
+			} else {
+				len /= 2;
+			}
+			if (len < want)
+				len = want;
+			vmr_error_free(err);
 		}
-		if (vmr_error_address(err, &fa) && fa > r->base + pos &&
-		    fa - (r->base + pos) < len) {
-			r->limit = fa - r->base;
-			len = (size_t)(fa - (r->base + pos));
-		} else {
-			len /= 2;
-		}
-		if (len < need)
-			len = need;
-		vmr_error_free(err);
 	}
+	return NULL;
 }
 
-struct tokens {
-	char table[256 * 64 + KSYM_NAME_LEN];
-	const char *str[256];
-	uint16_t len[256];
-};
+static uint32_t mul_pow(size_t len)
+{
+	uint32_t m = 1;
+	while (len--)
+		m *= VMR_SYMHASH_MUL;
+	return m;
+}
 
 static struct vmr_error *read_tokens(const struct vmr_kallsyms_addrs *a, vmr_read_fn rd,
 				     void *ctx, struct tokens *t)
@@ -127,36 +172,89 @@ static struct vmr_error *read_tokens(const struct vmr_kallsyms_addrs *a, vmr_rea
 		if (!nul)
 			return vmr_error_new(VMR_ERR_FORMAT, "kallsyms_token_table: token %d "
 					     "at offset %u is not terminated", i, index[i]);
+		size_t len = (size_t)(nul - s);
 		t->str[i] = s;
-		t->len[i] = (uint16_t)(nul - s);
+		t->len[i] = (uint16_t)len;
+		t->hash[i] = vmr_symhash_bytes(0, s, len);
+		t->mul[i] = mul_pow(len);
+		t->hash1[i] = len ? vmr_symhash_bytes(0, s + 1, len - 1) : 0;
+		t->mul1[i] = len ? mul_pow(len - 1) : 1;
 	}
 	return NULL;
 }
 
-static uint32_t str_hash(const char *s)
+/** Header of the symbol at stream offset @p pos (checked when loading). */
+static const uint8_t *sym_tokens(const struct vmr_kallsyms *ks, uint32_t pos, size_t *len)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	const uint8_t *p = ks->names + pos;
+	if (p[0] & 0x80) {
+		*len = (p[0] & 0x7f) | (size_t)p[1] << 7;
+		return p + 2;
+	}
+	*len = p[0];
+	return p + 1;
 }
 
-/** Expand every name into ks->arena and ks->syms[i].name/type/hash. */
+/** Expand the name of symbol @p i (without its type letter) into @p out. */
+static size_t expand(const struct vmr_kallsyms *ks, uint32_t i, char out[KSYM_NAME_LEN + 1])
+{
+	size_t len, nl = 0;
+	const uint8_t *p = sym_tokens(ks, ks->pos[i], &len);
+	const struct tokens *t = ks->tok;
+	for (size_t k = 0; k < len; k++) {
+		memcpy(out + nl, t->str[p[k]], t->len[p[k]]);
+		nl += t->len[p[k]];
+	}
+	out[nl] = '\0';
+	memmove(out, out + 1, nl); /* the type letter goes */
+	return nl - 1;
+}
+
+/* symindex callbacks; ctx is the table. */
+static bool sym_same(void *ctx, uint32_t a, uint32_t b)
+{
+	const struct vmr_kallsyms *ks = ctx;
+	size_t la, lb;
+	const uint8_t *pa = sym_tokens(ks, ks->pos[a], &la);
+	const uint8_t *pb = sym_tokens(ks, ks->pos[b], &lb);
+	if (la == lb && !memcmp(pa, pb, la))
+		return true; /* same tokens, same name (and type) */
+	char x[KSYM_NAME_LEN + 1], y[KSYM_NAME_LEN + 1];
+	expand(ks, a, x);
+	expand(ks, b, y);
+	return !strcmp(x, y);
+}
+
+static bool is_global(char type)
+{
+	return type >= 'A' && type <= 'Z';
+}
+
+static bool sym_wins(void *ctx, uint32_t a, uint32_t b)
+{
+	const struct vmr_kallsyms *ks = ctx;
+	return is_global(ks->type[a]) && !is_global(ks->type[b]);
+}
+
+static bool sym_is(void *ctx, uint32_t i, const char *name)
+{
+	char x[KSYM_NAME_LEN + 1];
+	expand(ctx, i, x);
+	return !strcmp(x, name);
+}
+
+/**
+ * Walk every name once: check it, note where it starts and its type
+ * letter, and hash it from its tokens (nothing is expanded).
+ */
 static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 				    const struct vmr_kallsyms_addrs *a, vmr_read_fn rd,
-				    void *ctx, const struct tokens *t)
+				    void *ctx, uint32_t *hash)
 {
 	struct reader r = { .read = rd, .ctx = ctx, .base = a->names, .limit = UINT64_MAX };
-	r.buf = malloc(NAMES_CHUNK);
-	size_t cap = ks->n * 24 + 4096, used = 0;
-	ks->arena = malloc(cap);
-	if (!r.buf || !ks->arena) {
-		free(r.buf);
-		return &vmr_enomem;
-	}
+	const struct tokens *t = ks->tok;
 	struct vmr_error *err = NULL;
 	uint64_t pos = 0;
-	char name[KSYM_NAME_LEN + 1];
 	for (size_t i = 0; i < ks->n; i++) {
 		if (pos > MAX_NAMES_BYTES) {
 			err = vmr_error_new(VMR_ERR_LIMIT, "kallsyms_names: longer than "
@@ -165,14 +263,14 @@ static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 		}
 		if ((err = ensure(&r, pos, 1)))
 			break;
-		const uint8_t *p = r.buf + (pos - r.start);
+		const uint8_t *p = r.buf + pos;
 		size_t len = p[0], hdr = 1;
 		if (len & 0x80) {
 			/* two-byte length, commit 73bbb94466fd "kallsyms: support
 			 * "big" kernel symbols" (6.1) */
 			if ((err = ensure(&r, pos, 2)))
 				break;
-			p = r.buf + (pos - r.start);
+			p = r.buf + pos;
 			len = (len & 0x7f) | (size_t)p[1] << 7;
 			hdr = 2;
 		}
@@ -184,47 +282,64 @@ static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 		}
 		if ((err = ensure(&r, pos, hdr + len)))
 			break;
-		p = r.buf + (pos - r.start) + hdr;
+		p = r.buf + pos + hdr;
 		size_t nl = 0;
+		uint32_t h = 0;
+		char type = 0;
 		for (size_t k = 0; k < len; k++) {
-			const struct tokens *tk = t;
 			uint8_t tok = p[k];
-			if (nl + tk->len[tok] > KSYM_NAME_LEN) {
+			size_t tl = t->len[tok];
+			if (!tl)
+				continue;
+			nl += tl;
+			if (nl > KSYM_NAME_LEN) {
 				err = vmr_error_new(VMR_ERR_FORMAT, "kallsyms_names: symbol %zu "
 						    "longer than %d bytes", i, KSYM_NAME_LEN);
 				goto out;
 			}
-			memcpy(name + nl, tk->str[tok], tk->len[tok]);
-			nl += tk->len[tok];
+			/* The first expanded character is the type letter. */
+			if (!type) {
+				type = t->str[tok][0];
+				h = t->hash1[tok];
+			} else {
+				h = vmr_symhash_concat(h, t->hash[tok], t->mul[tok]);
+			}
 		}
 		if (nl < 2) {
 			err = vmr_error_new(VMR_ERR_FORMAT, "kallsyms_names: symbol %zu "
 					    "expands to %zu bytes", i, nl);
 			break;
 		}
-		name[nl] = '\0';
-		if (used + nl > cap) {
-			size_t ncap = cap * 2;
-			char *n = realloc(ks->arena, ncap);
-			if (!n) {
-				err = &vmr_enomem;
-				break;
-			}
-			ks->arena = n;
-			cap = ncap;
-		}
-		/* The first expanded character is the type letter. */
-		ks->syms[i].type = name[0];
-		ks->syms[i].name = (uint32_t)used;
-		ks->syms[i].index = (uint32_t)i;
-		ks->syms[i].hash = str_hash(name + 1);
-		memcpy(ks->arena + used, name + 1, nl); /* with the NUL */
-		used += nl;
+		ks->pos[i] = (uint32_t)pos;
+		ks->type[i] = type;
+		hash[i] = h;
 		pos += hdr + len;
 	}
 out:
-	free(r.buf);
+	ks->names = r.buf;
+	ks->names_len = r.len;
 	return err;
+}
+
+/** Storage for a name handed out (valid until vmr_kallsyms_free()). */
+static const char *name_of(struct vmr_kallsyms *ks, uint32_t i)
+{
+	if (ks->decoded[i])
+		return ks->decoded[i];
+	char buf[KSYM_NAME_LEN + 1];
+	size_t len = expand(ks, i, buf) + 1;
+	if (!ks->arena || ks->arena->used + len > ARENA_CHUNK) {
+		struct chunk *c = malloc(sizeof(*c));
+		if (!c)
+			return NULL;
+		c->next = ks->arena;
+		c->used = 0;
+		ks->arena = c;
+	}
+	char *s = ks->arena->data + ks->arena->used;
+	memcpy(s, buf, len);
+	ks->arena->used += len;
+	return ks->decoded[i] = s;
 }
 
 /** Read @p n elements of @p esize bytes at @p addr into @p out, in chunks. */
@@ -241,108 +356,119 @@ static struct vmr_error *read_array(vmr_read_fn rd, void *ctx, uint64_t addr,
 	return NULL;
 }
 
-/** Fill the addresses: kallsyms_addresses, or offsets with the right scheme. */
-static struct vmr_error *read_addrs(struct vmr_kallsyms *ks,
-				    const struct vmr_kallsyms_addrs *a, vmr_read_fn rd,
-				    void *ctx)
+/** The address an element of kallsyms_offsets stands for (see kallsyms.h). */
+static uint64_t offset_addr(const struct vmr_kallsyms *ks, int32_t off)
 {
-	if (!a->offsets) {
-		uint64_t *v = malloc(ks->n * sizeof(*v));
-		if (!v)
-			return &vmr_enomem;
-		struct vmr_error *err = read_array(rd, ctx, a->addresses, ks->n, 8, v,
-						   "kallsyms_addresses");
+	if (!ks->abs_percpu)
+		return ks->relative_base + (uint32_t)off;
+	if (off >= 0)
+		return (uint64_t)off;
+	return ks->relative_base - 1 - (uint64_t)(int64_t)off;
+}
+
+/** Read every address (once) and index them. */
+static bool addrs_ready(struct vmr_kallsyms *ks)
+{
+	if (ks->addr || ks->addr_failed)
+		return ks->addr;
+	ks->addr_failed = true;
+	uint64_t *v = malloc(ks->n * sizeof(*v));
+	uint32_t *all = malloc(ks->n * sizeof(*all));
+	int32_t *off = ks->offsets ? malloc(ks->n * sizeof(*off)) : NULL;
+	struct vmr_error *err = NULL;
+	if (!v || !all || (ks->offsets && !off))
+		goto out;
+	if (!ks->offsets) {
+		err = read_array(ks->read, ks->ctx, ks->addresses, ks->n, 8, v,
+				 "kallsyms_addresses");
+	} else {
+		err = read_array(ks->read, ks->ctx, ks->offsets, ks->n, 4, off,
+				 "kallsyms_offsets");
 		for (size_t i = 0; !err && i < ks->n; i++)
-			ks->syms[i].addr = v[i];
-		free(v);
-		return err;
+			v[i] = offset_addr(ks, off[i]);
 	}
-	uint64_t base;
-	struct vmr_error *err = rd(ctx, a->relative_base, &base, sizeof(base));
+	if (err)
+		goto out;
+	for (size_t i = 0; i < ks->n; i++)
+		all[i] = (uint32_t)i;
+	/* Ties in table order, the kernel's get_symbol_pos(). */
+	if (vmr_symaddrs_build(&ks->by_addr, v, all, ks->n, NULL, NULL))
+		goto out;
+	ks->addr = v;
+	v = NULL;
+	ks->addr_failed = false;
+out:
+	vmr_error_free(err);
+	free(v);
+	free(all);
+	free(off);
+	return ks->addr;
+}
+
+/** The address of symbol @p i: one element read, until many are asked for. */
+static struct vmr_error *addr_of(struct vmr_kallsyms *ks, uint32_t i, uint64_t *out)
+{
+	if (ks->addr || (ks->single_reads >= MAX_SINGLE_READS && addrs_ready(ks))) {
+		*out = ks->addr[i];
+		return NULL;
+	}
+	ks->single_reads++;
+	struct vmr_error *err;
+	if (!ks->offsets) {
+		err = ks->read(ks->ctx, ks->addresses + 8ull * i, out, 8);
+		return err ? vmr_error_prefix(err, "kallsyms_addresses[%u]", i) : NULL;
+	}
+	int32_t off;
+	err = ks->read(ks->ctx, ks->offsets + 4ull * i, &off, 4);
+	if (err)
+		return vmr_error_prefix(err, "kallsyms_offsets[%u]", i);
+	*out = offset_addr(ks, off);
+	return NULL;
+}
+
+/**
+ * The offset scheme (kallsyms.h), and a check that the ends of the address
+ * array can be read (the rest is read when an address is asked for).
+ */
+static struct vmr_error *probe_addrs(struct vmr_kallsyms *ks)
+{
+	uint64_t last = ks->offsets ? ks->offsets + 4ull * (ks->n - 1)
+				    : ks->addresses + 8ull * (ks->n - 1);
+	uint8_t b[8];
+	struct vmr_error *err = ks->read(ks->ctx, last, b, ks->offsets ? 4 : 8);
+	if (err)
+		return vmr_error_prefix(err, ks->offsets ? "kallsyms_offsets"
+							  : "kallsyms_addresses");
+	if (!ks->offsets)
+		return NULL;
+	err = ks->read(ks->ctx, ks->relative_base, &ks->relative_base, 8);
 	if (err)
 		return vmr_error_prefix(err, "kallsyms_relative_base");
+	uint32_t stext;
+	if (vmr_symnames_find(&ks->by_name, "_stext", sym_is, ks, &stext) &&
+	    ks->type[stext] == 'T') {
+		int32_t off;
+		err = ks->read(ks->ctx, ks->offsets + 4ull * stext, &off, 4);
+		if (err)
+			return vmr_error_prefix(err, "kallsyms_offsets");
+		ks->abs_percpu = off < 0;
+		return NULL;
+	}
+	/* No _stext: most text symbols decide, so every offset is read. */
 	int32_t *off = malloc(ks->n * sizeof(*off));
 	if (!off)
 		return &vmr_enomem;
-	err = read_array(rd, ctx, a->offsets, ks->n, 4, off, "kallsyms_offsets");
-	if (err) {
-		free(off);
-		return err;
-	}
-	/* Decide the scheme (see kallsyms.h). */
+	err = read_array(ks->read, ks->ctx, ks->offsets, ks->n, 4, off, "kallsyms_offsets");
 	size_t text = 0, neg = 0;
-	int stext = -1;
-	for (size_t i = 0; i < ks->n; i++) {
-		char ty = ks->syms[i].type;
-		if (ty == 't' || ty == 'T') {
+	for (size_t i = 0; !err && i < ks->n; i++) {
+		if (ks->type[i] == 't' || ks->type[i] == 'T') {
 			text++;
 			neg += off[i] < 0;
 		}
-		if (stext < 0 && ty == 'T' && !strcmp(ks->arena + ks->syms[i].name, "_stext"))
-			stext = (int)i;
 	}
-	ks->abs_percpu = stext >= 0 ? off[stext] < 0 : 2 * neg > text;
-	for (size_t i = 0; i < ks->n; i++) {
-		if (!ks->abs_percpu)
-			ks->syms[i].addr = base + (uint32_t)off[i];
-		else if (off[i] >= 0)
-			ks->syms[i].addr = (uint64_t)off[i];
-		else
-			ks->syms[i].addr = base - 1 - (uint64_t)(int64_t)off[i];
-	}
+	ks->abs_percpu = 2 * neg > text;
 	free(off);
-	return NULL;
-}
-
-static int cmp_sym(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static bool is_global(char type)
-{
-	return type >= 'A' && type <= 'Z';
-}
-
-static struct vmr_error *build_index(struct vmr_kallsyms *ks)
-{
-	bool sorted = true;
-	for (size_t i = 1; i < ks->n && sorted; i++)
-		sorted = cmp_sym(&ks->syms[i - 1], &ks->syms[i]) < 0;
-	if (!sorted)
-		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_sym);
-	size_t cap = 16;
-	while (cap < 2 * ks->n)
-		cap <<= 1;
-	ks->hash = malloc(cap * sizeof(*ks->hash));
-	if (!ks->hash)
-		return &vmr_enomem;
-	memset(ks->hash, 0xff, cap * sizeof(*ks->hash));
-	ks->hash_mask = cap - 1;
-	for (size_t i = 0; i < ks->n; i++) {
-		const struct ksym *s = &ks->syms[i];
-		const char *nm = ks->arena + s->name;
-		for (size_t h = s->hash & ks->hash_mask;; h = (h + 1) & ks->hash_mask) {
-			uint32_t cur = ks->hash[h];
-			if (cur == UINT32_MAX) {
-				ks->hash[h] = (uint32_t)i;
-				break;
-			}
-			const struct ksym *c = &ks->syms[cur];
-			if (c->hash == s->hash && !strcmp(ks->arena + c->name, nm)) {
-				bool better = is_global(s->type) != is_global(c->type)
-						      ? is_global(s->type)
-						      : s->index < c->index;
-				if (better)
-					ks->hash[h] = (uint32_t)i;
-				break;
-			}
-		}
-	}
-	return NULL;
+	return err;
 }
 
 struct vmr_error *vmr_kallsyms_load(const struct vmr_kallsyms_addrs *a,
@@ -360,24 +486,33 @@ struct vmr_error *vmr_kallsyms_load(const struct vmr_kallsyms_addrs *a,
 	if (num == 0 || num > VMR_KALLSYMS_MAX_SYMS)
 		return vmr_error_new(VMR_ERR_LIMIT, "kallsyms_num_syms: %u symbols "
 				     "(expected 1..%u)", num, VMR_KALLSYMS_MAX_SYMS);
-	struct tokens *t = malloc(sizeof(*t));
 	struct vmr_kallsyms *ks = calloc(1, sizeof(*ks));
-	if (ks)
-		ks->syms = calloc(num, sizeof(*ks->syms));
-	if (!t || !ks || !ks->syms) {
-		free(t);
+	uint32_t *hash = malloc(num * sizeof(*hash));
+	if (ks) {
+		ks->n = num;
+		ks->read = read_virt;
+		ks->ctx = ctx;
+		ks->offsets = a->offsets && a->relative_base ? a->offsets : 0;
+		ks->relative_base = a->relative_base;
+		ks->addresses = a->addresses;
+		ks->tok = malloc(sizeof(*ks->tok));
+		ks->pos = malloc(num * sizeof(*ks->pos));
+		ks->type = malloc(num);
+		ks->decoded = calloc(num, sizeof(*ks->decoded));
+	}
+	if (!ks || !hash || !ks->tok || !ks->pos || !ks->type || !ks->decoded) {
+		free(hash);
 		vmr_kallsyms_free(ks);
 		return &vmr_enomem;
 	}
-	ks->n = num;
-	err = read_tokens(a, read_virt, ctx, t);
+	err = read_tokens(a, read_virt, ctx, ks->tok);
 	if (!err)
-		err = read_names(ks, a, read_virt, ctx, t);
-	free(t);
+		err = read_names(ks, a, read_virt, ctx, hash);
 	if (!err)
-		err = read_addrs(ks, a, read_virt, ctx);
+		err = vmr_symnames_build(&ks->by_name, ks->n, hash, sym_same, sym_wins, ks);
+	free(hash);
 	if (!err)
-		err = build_index(ks);
+		err = probe_addrs(ks);
 	if (err) {
 		vmr_kallsyms_free(ks);
 		return err;
@@ -390,9 +525,19 @@ void vmr_kallsyms_free(struct vmr_kallsyms *ks)
 {
 	if (!ks)
 		return;
-	free(ks->syms);
-	free(ks->arena);
-	free(ks->hash);
+	while (ks->arena) {
+		struct chunk *c = ks->arena;
+		ks->arena = c->next;
+		free(c);
+	}
+	vmr_symnames_free(&ks->by_name);
+	vmr_symaddrs_free(&ks->by_addr);
+	free(ks->decoded);
+	free(ks->addr);
+	free(ks->names);
+	free(ks->pos);
+	free(ks->type);
+	free(ks->tok);
 	free(ks);
 }
 
@@ -406,69 +551,64 @@ bool vmr_kallsyms_absolute_percpu(const struct vmr_kallsyms *ks)
 	return ks->abs_percpu;
 }
 
-bool vmr_kallsyms_lookup(const struct vmr_kallsyms *ks, const char *name,
-			 uint64_t *addr, char *type)
+bool vmr_kallsyms_lookup(struct vmr_kallsyms *ks, const char *name, uint64_t *addr,
+			 char *type)
 {
-	uint32_t h = str_hash(name);
-	for (size_t i = h & ks->hash_mask;; i = (i + 1) & ks->hash_mask) {
-		uint32_t cur = ks->hash[i];
-		if (cur == UINT32_MAX)
+	uint32_t i;
+	if (!vmr_symnames_find(&ks->by_name, name, sym_is, ks, &i))
+		return false;
+	if (addr) {
+		struct vmr_error *err = addr_of(ks, i, addr);
+		if (err) {
+			vmr_error_free(err);
 			return false;
-		const struct ksym *s = &ks->syms[cur];
-		if (s->hash == h && !strcmp(ks->arena + s->name, name)) {
-			if (addr)
-				*addr = s->addr;
-			if (type)
-				*type = s->type;
-			return true;
 		}
 	}
+	if (type)
+		*type = ks->type[i];
+	return true;
 }
 
-bool vmr_kallsyms_symbolize(const struct vmr_kallsyms *ks, uint64_t addr,
-			    const char **name, uint64_t *start, uint64_t *size,
-			    char *type)
+bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr, const char **name,
+			    uint64_t *start, uint64_t *size, char *type)
 {
-	size_t lo = 0, hi = ks->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ks->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t pos;
+	uint64_t gap;
+	if (!addrs_ready(ks) || !vmr_symaddrs_find(&ks->by_addr, addr, &pos, &gap))
 		return false;
-	size_t i = lo - 1;
-	uint64_t sa = ks->syms[i].addr;
-	while (i > 0 && ks->syms[i - 1].addr == sa)
-		i--;
-	uint64_t sz = 0;
-	if (lo < ks->n && ks->syms[lo].addr - sa <= MAX_SYM_GAP)
-		sz = ks->syms[lo].addr - sa;
+	uint64_t sa = ks->by_addr.e[pos].addr;
+	uint64_t sz = gap <= MAX_SYM_GAP ? gap : 0;
 	if (addr - sa >= sz && addr != sa)
 		return false;
+	uint32_t i = ks->by_addr.e[pos].sym;
+	const char *nm = NULL;
+	if (name && !(nm = name_of(ks, i)))
+		return false;
 	if (name)
-		*name = ks->arena + ks->syms[i].name;
+		*name = nm;
 	if (start)
 		*start = sa;
 	if (size)
 		*size = sz;
 	if (type)
-		*type = ks->syms[i].type;
+		*type = ks->type[i];
 	return true;
 }
 
-bool vmr_kallsyms_symbol_at(const struct vmr_kallsyms *ks, size_t i,
-			    const char **name, uint64_t *addr, char *type)
+bool vmr_kallsyms_symbol_at(struct vmr_kallsyms *ks, size_t i, const char **name,
+			    uint64_t *addr, char *type)
 {
-	if (i >= ks->n)
+	if (i >= ks->n || !addrs_ready(ks))
+		return false;
+	uint32_t s = ks->by_addr.e[i].sym;
+	const char *nm = NULL;
+	if (name && !(nm = name_of(ks, s)))
 		return false;
 	if (name)
-		*name = ks->arena + ks->syms[i].name;
+		*name = nm;
 	if (addr)
-		*addr = ks->syms[i].addr;
+		*addr = ks->by_addr.e[i].addr;
 	if (type)
-		*type = ks->syms[i].type;
+		*type = ks->type[s];
 	return true;
 }

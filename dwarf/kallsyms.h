@@ -32,7 +32,12 @@ struct vmr_kallsyms_addrs {
 struct vmr_kallsyms;
 
 /**
- * Read and decode kallsyms.
+ * Read kallsyms: the token table and the compressed names, which are
+ * checked and indexed by a hash made from their tokens (no name is
+ * expanded).  Addresses are read when asked for: one element for a name
+ * lookup, the whole array for the first search by address or after
+ * MAX_SINGLE_READS lookups.  Its last element is read here, so that a
+ * table cut short fails now.
  *
  * With kallsyms_offsets the address scheme is decided from the data:
  * under CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP up to 6.14) an offset
@@ -44,7 +49,8 @@ struct vmr_kallsyms;
  * under ABSOLUTE_PERCPU; without `_stext`, a majority of negative offsets
  * among the text symbols (type t/T) decides.
  *
- * @param read_virt reads kernel virtual memory (@p ctx is passed through).
+ * @param read_virt reads kernel virtual memory (@p ctx is passed through);
+ *        both must stay valid until vmr_kallsyms_free().
  * @param[out] out the table (vmr_kallsyms_free() it).
  * @return NULL, VMR_ERR_INVALID (missing addresses), VMR_ERR_FAULT (from the
  *         reader, with context), VMR_ERR_FORMAT / VMR_ERR_LIMIT (corrupt
@@ -69,7 +75,7 @@ bool vmr_kallsyms_absolute_percpu(const struct vmr_kallsyms *ks);
  * @param[out] addr may be NULL.  @param[out] type letter; may be NULL.
  * @return false if there is no such symbol.
  */
-bool vmr_kallsyms_lookup(const struct vmr_kallsyms *ks, const char *name,
+bool vmr_kallsyms_lookup(struct vmr_kallsyms *ks, const char *name,
 			 uint64_t *addr, char *type);
 
 /**
@@ -81,7 +87,7 @@ bool vmr_kallsyms_lookup(const struct vmr_kallsyms *ks, const char *name,
  * @param[out] start, size, type may be NULL.
  * @return false if no symbol contains @p addr.
  */
-bool vmr_kallsyms_symbolize(const struct vmr_kallsyms *ks, uint64_t addr,
+bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr,
 			    const char **name, uint64_t *start, uint64_t *size,
 			    char *type);
 
@@ -89,7 +95,7 @@ bool vmr_kallsyms_symbolize(const struct vmr_kallsyms *ks, uint64_t addr,
  * The @p i-th symbol in address order (for listings and tests).
  * @return false if @p i is out of range.
  */
-bool vmr_kallsyms_symbol_at(const struct vmr_kallsyms *ks, size_t i,
+bool vmr_kallsyms_symbol_at(struct vmr_kallsyms *ks, size_t i,
 			    const char **name, uint64_t *addr, char *type);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <libelf.h>
 
+#include "dwarf/symindex.h"
 #include "dwarf/vmlinux.h"
 
 struct vmr_btf;
@@ -15,7 +16,6 @@ struct vmr_vsym {
 	const char *name;
 	uint64_t addr;
 	uint64_t size;   /**< st_size */
-	uint32_t hash;   /**< of the name */
 	char type;       /**< nm-style letter */
 	uint8_t rank;    /**< name-lookup preference: 0 global, 1 weak, 2 local */
 	uint8_t order;   /**< kallsyms tie-break key at equal addresses */
@@ -31,10 +31,8 @@ struct vmr_vmlinux {
 
 	struct vmr_vsym *syms; /**< every indexed symbol, .symtab order */
 	size_t nsyms;
-	uint32_t *by_addr;     /**< indices of symbolizable syms, kallsyms order */
-	size_t naddr;
-	uint32_t *hash;        /**< open addressing, UINT32_MAX = empty */
-	size_t hash_mask;
+	struct vmr_symnames names; /**< every indexed symbol by name */
+	struct vmr_symaddrs addrs; /**< the symbolizable ones, kallsyms order */
 
 	enum vmr_type_source type_source;
 	struct vmr_btf *btf;

@@ -20,14 +20,6 @@
 /** A gap to the next symbol beyond this means "no next symbol" (%pS size). */
 #define VMR_MAX_SYM_GAP (32ull << 20)
 
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
 /**
  * kallsyms' "may be provided by the linker script" test, from
  * scripts/kallsyms.c may_be_linker_script_provide_symbol() [k6.12].
@@ -77,32 +69,30 @@ static char nm_letter(const GElf_Sym *sym, const GElf_Shdr *shdr)
 	return bind == STB_LOCAL ? c : (char)(c - 'a' + 'A');
 }
 
-static void hash_insert(struct vmr_vmlinux *v, uint32_t idx)
+/* symindex callbacks; ctx is the handle. */
+static bool sym_same(void *ctx, uint32_t a, uint32_t b)
 {
-	const struct vmr_vsym *s = &v->syms[idx];
-	for (size_t i = s->hash & v->hash_mask;; i = (i + 1) & v->hash_mask) {
-		uint32_t cur = v->hash[i];
-		if (cur == UINT32_MAX) {
-			v->hash[i] = idx;
-			return;
-		}
-		const struct vmr_vsym *c = &v->syms[cur];
-		if (c->hash == s->hash && !strcmp(c->name, s->name)) {
-			if (s->rank < c->rank)
-				v->hash[i] = idx;
-			return;
-		}
-	}
+	const struct vmr_vmlinux *v = ctx;
+	return !strcmp(v->syms[a].name, v->syms[b].name);
 }
 
-/* qsort has no context argument: the comparator sees the symbols through
- * the indices' owner, so sort an array of pointers instead. */
-static int cmp_addr(const void *a, const void *b)
+static bool sym_wins(void *ctx, uint32_t a, uint32_t b)
 {
-	const struct vmr_vsym *x = *(const struct vmr_vsym *const *)a;
-	const struct vmr_vsym *y = *(const struct vmr_vsym *const *)b;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
+	const struct vmr_vmlinux *v = ctx;
+	return v->syms[a].rank < v->syms[b].rank;
+}
+
+static bool sym_is(void *ctx, uint32_t i, const char *name)
+{
+	const struct vmr_vmlinux *v = ctx;
+	return !strcmp(v->syms[i].name, name);
+}
+
+/* kallsyms' order at equal addresses (vmlinux.h). */
+static int sym_tie(void *ctx, uint32_t a, uint32_t b)
+{
+	const struct vmr_vmlinux *v = ctx;
+	const struct vmr_vsym *x = &v->syms[a], *y = &v->syms[b];
 	if (x->order != y->order)
 		return x->order < y->order ? -1 : 1;
 	return strcmp(x->name, y->name);
@@ -174,11 +164,12 @@ static struct vmr_error *index_symbols(struct vmr_vmlinux *v)
 	size_t nshdrs = 0;
 	GElf_Shdr *shdrs = load_shdrs(v, &nshdrs);
 	v->syms = malloc((count ? count : 1) * sizeof(*v->syms));
-	const struct vmr_vsym **ptrs = malloc((count ? count : 1) * sizeof(*ptrs));
-	if (!shdrs || !v->syms || !ptrs) {
-		free(shdrs);
-		free(ptrs);
-		return &vmr_enomem;
+	uint32_t *hash = malloc((count ? count : 1) * sizeof(*hash));
+	uint64_t *addr = malloc((count ? count : 1) * sizeof(*addr));
+	uint32_t *symbolizable = malloc((count ? count : 1) * sizeof(*symbolizable));
+	if (!shdrs || !v->syms || !hash || !addr || !symbolizable) {
+		err = &vmr_enomem;
+		goto out;
 	}
 
 	size_t n = 0, na = 0;
@@ -201,40 +192,29 @@ static struct vmr_error *index_symbols(struct vmr_vmlinux *v)
 		vs->name = name;
 		vs->addr = s.st_value;
 		vs->size = s.st_size;
-		vs->hash = name_hash(name);
 		vs->type = nm_letter(&s, sh);
 		vs->rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
 		size_t under = strspn(name, "_");
 		vs->order = (uint8_t)((vs->type == 'W') << 7 | linker_provided(name) << 6 |
 				      (under > 63 ? 63 : under));
+		hash[n] = vmr_symhash(name);
+		addr[n] = s.st_value;
 		/* The address index keeps what kallsyms keeps: no absolute
 		 * values (they are not addresses), no assembler-local labels. */
 		if (!abs && !kallsyms_ignored(name) && (sh->sh_flags & SHF_ALLOC))
-			ptrs[na++] = vs;
+			symbolizable[na++] = (uint32_t)n;
 		n++;
 	}
-	free(shdrs);
 	v->nsyms = n;
-
-	qsort(ptrs, na, sizeof(*ptrs), cmp_addr);
-	v->by_addr = malloc((na ? na : 1) * sizeof(*v->by_addr));
-	size_t hsize = 16;
-	while (hsize < 2 * n)
-		hsize <<= 1;
-	v->hash = malloc(hsize * sizeof(*v->hash));
-	if (!v->by_addr || !v->hash) {
-		free(ptrs);
-		return &vmr_enomem;
-	}
-	for (size_t i = 0; i < na; i++)
-		v->by_addr[i] = (uint32_t)(ptrs[i] - v->syms);
-	v->naddr = na;
-	free(ptrs);
-	memset(v->hash, 0xff, hsize * sizeof(*v->hash));
-	v->hash_mask = hsize - 1;
-	for (size_t i = 0; i < n; i++)
-		hash_insert(v, (uint32_t)i);
-	return NULL;
+	err = vmr_symaddrs_build(&v->addrs, addr, symbolizable, na, sym_tie, v);
+	if (!err)
+		err = vmr_symnames_build(&v->names, n, hash, sym_same, sym_wins, v);
+out:
+	free(shdrs);
+	free(hash);
+	free(addr);
+	free(symbolizable);
+	return err;
 }
 
 /** Find the NT_GNU_BUILD_ID note in any SHT_NOTE section. */
@@ -356,8 +336,8 @@ void vmr_vmlinux_close(struct vmr_vmlinux *v)
 	vmr_vmlinux_dwarf_free(v);
 	vmr_btf_free(v->btf);
 	free(v->syms);
-	free(v->by_addr);
-	free(v->hash);
+	vmr_symaddrs_free(&v->addrs);
+	vmr_symnames_free(&v->names);
 	if (v->elf)
 		elf_end(v->elf);
 	if (v->fd >= 0)
@@ -384,51 +364,27 @@ size_t vmr_vmlinux_symbol_count(const struct vmr_vmlinux *v)
 bool vmr_vmlinux_symbol(const struct vmr_vmlinux *v, const char *name,
 			uint64_t *addr, uint64_t *size)
 {
-	if (!v->hash)
+	uint32_t i;
+	if (!vmr_symnames_find(&v->names, name, sym_is, (void *)v, &i))
 		return false;
-	uint32_t h = name_hash(name);
-	for (size_t i = h & v->hash_mask;; i = (i + 1) & v->hash_mask) {
-		uint32_t cur = v->hash[i];
-		if (cur == UINT32_MAX)
-			return false;
-		const struct vmr_vsym *s = &v->syms[cur];
-		if (s->hash == h && !strcmp(s->name, name)) {
-			if (addr)
-				*addr = s->addr;
-			if (size)
-				*size = s->size;
-			return true;
-		}
-	}
+	if (addr)
+		*addr = v->syms[i].addr;
+	if (size)
+		*size = v->syms[i].size;
+	return true;
 }
 
 bool vmr_vmlinux_symbolize(const struct vmr_vmlinux *v, uint64_t addr,
 			   const char **name, uint64_t *start, uint64_t *size,
 			   char *type)
 {
-	/* Last entry with an address <= addr, then back to the first entry
-	 * at that address (the kernel's get_symbol_pos()). */
-	size_t lo = 0, hi = v->naddr;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v->syms[v->by_addr[mid]].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t pos;
+	uint64_t gap;
+	if (!vmr_symaddrs_find(&v->addrs, addr, &pos, &gap))
 		return false;
-	size_t i = lo - 1;
-	uint64_t sa = v->syms[v->by_addr[i]].addr;
-	while (i > 0 && v->syms[v->by_addr[i - 1]].addr == sa)
-		i--;
-	const struct vmr_vsym *s = &v->syms[v->by_addr[i]];
-	uint64_t sz = s->size;
-	if (lo < v->naddr) {
-		uint64_t gap = v->syms[v->by_addr[lo]].addr - sa;
-		if (gap <= VMR_MAX_SYM_GAP)
-			sz = gap;
-	}
+	const struct vmr_vsym *s = &v->syms[v->addrs.e[pos].sym];
+	uint64_t sa = s->addr;
+	uint64_t sz = gap <= VMR_MAX_SYM_GAP ? gap : s->size;
 	if (addr - sa >= sz && !(sz == 0 && addr == sa))
 		return false;
 	if (name)

@@ -394,8 +394,8 @@ static void expect_same_line(uint64_t addr, const struct vmr_source_line *a,
 static size_t text_addrs(const struct vmr_vmlinux *v, size_t step, uint64_t *out, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < v->naddr && n < max; i += step) {
-		const struct vmr_vsym *sym = &v->syms[v->by_addr[i]];
+	for (size_t i = 0; i < v->addrs.n && n < max; i += step) {
+		const struct vmr_vsym *sym = &v->syms[v->addrs.e[i].sym];
 		if ((sym->type == 'T' || sym->type == 't') && sym->size > 4)
 			out[n++] = sym->addr + 4;
 	}

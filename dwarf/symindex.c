@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/** @file symindex.c  Name and address indexes of a symbol table (symindex.h). */
+#define _GNU_SOURCE /* qsort_r */
+#include "dwarf/symindex.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+/* The low bits of a polynomial hash are weak (bit 0 is the parity of the
+ * bytes): mix before taking a slot (murmur3's finalizer). */
+static size_t slot_of(uint32_t h, size_t mask)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h & mask;
+}
+
+struct vmr_error *vmr_symnames_build(struct vmr_symnames *t, size_t n, const uint32_t *hash,
+				     vmr_sym_same_fn same, vmr_sym_wins_fn wins, void *ctx)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	t->slot = malloc(cap * sizeof(*t->slot));
+	if (!t->slot)
+		return &vmr_enomem;
+	memset(t->slot, 0xff, cap * sizeof(*t->slot));
+	t->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = hash[i];
+		for (size_t s = slot_of(h, t->mask);; s = (s + 1) & t->mask) {
+			struct vmr_symslot *e = &t->slot[s];
+			if (e->sym == UINT32_MAX) {
+				*e = (struct vmr_symslot){ h, (uint32_t)i };
+				break;
+			}
+			if (e->hash == h && same(ctx, e->sym, (uint32_t)i)) {
+				if (wins && wins(ctx, (uint32_t)i, e->sym))
+					e->sym = (uint32_t)i;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool vmr_symnames_find(const struct vmr_symnames *t, const char *name, vmr_sym_is_fn is,
+		       void *ctx, uint32_t *sym)
+{
+	if (!t->slot)
+		return false;
+	uint32_t h = vmr_symhash(name);
+	for (size_t s = slot_of(h, t->mask);; s = (s + 1) & t->mask) {
+		const struct vmr_symslot *e = &t->slot[s];
+		if (e->sym == UINT32_MAX)
+			return false;
+		if (e->hash == h && is(ctx, e->sym, name)) {
+			*sym = e->sym;
+			return true;
+		}
+	}
+}
+
+void vmr_symnames_free(struct vmr_symnames *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+}
+
+struct tie_ctx {
+	vmr_sym_tie_fn tie;
+	void *ctx;
+};
+
+static int cmp_addr(const void *a, const void *b, void *arg)
+{
+	const struct vmr_symaddr *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	const struct tie_ctx *tc = arg;
+	if (tc->tie) {
+		int c = tc->tie(tc->ctx, x->sym, y->sym);
+		if (c)
+			return c;
+	}
+	return x->sym < y->sym ? -1 : x->sym > y->sym;
+}
+
+struct vmr_error *vmr_symaddrs_build(struct vmr_symaddrs *t, const uint64_t *addr,
+				     const uint32_t *syms, size_t n, vmr_sym_tie_fn tie,
+				     void *ctx)
+{
+	t->e = malloc((n ? n : 1) * sizeof(*t->e));
+	if (!t->e)
+		return &vmr_enomem;
+	t->n = n;
+	struct tie_ctx tc = { tie, ctx };
+	bool sorted = true;
+	for (size_t i = 0; i < n; i++) {
+		t->e[i] = (struct vmr_symaddr){ addr[syms[i]], syms[i] };
+		if (i && sorted)
+			sorted = cmp_addr(&t->e[i - 1], &t->e[i], &tc) < 0;
+	}
+	/* kallsyms is in address order already: no sort then. */
+	if (!sorted)
+		qsort_r(t->e, n, sizeof(*t->e), cmp_addr, &tc);
+	return NULL;
+}
+
+bool vmr_symaddrs_find(const struct vmr_symaddrs *t, uint64_t addr, size_t *pos,
+		       uint64_t *gap)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->e[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	size_t i = lo - 1;
+	uint64_t sa = t->e[i].addr;
+	while (i > 0 && t->e[i - 1].addr == sa)
+		i--;
+	*pos = i;
+	*gap = lo < t->n ? t->e[lo].addr - sa : UINT64_MAX;
+	return true;
+}
+
+void vmr_symaddrs_free(struct vmr_symaddrs *t)
+{
+	free(t->e);
+	t->e = NULL;
+	t->n = 0;
+}
