@@ -89,6 +89,9 @@ struct vmr_dump {
 	uint64_t *rank;          /**< set bits before each 4096-bit block */
 	unsigned char *desc_ok;  /**< pfns whose descriptor was checked */
 	uint64_t desc_off;       /**< file offset of the first page descriptor */
+
+	/* live target (live.c) */
+	struct vmr_live *live;
 };
 
 /** Open an ELF vmcore or kcore on d->fd (d->path, d->file_size set). */
@@ -103,6 +106,12 @@ struct vmr_error *vmr_kdump_read_phys(struct vmr_dump *d, uint64_t paddr, void *
 				      size_t len);
 bool vmr_kdump_has_phys(struct vmr_dump *d, uint64_t paddr);
 void vmr_kdump_close(struct vmr_dump *d);
+
+/** Live target (live.c): cached physical reads; close frees d->live. */
+struct vmr_error *vmr_live_read_phys(struct vmr_dump *d, uint64_t paddr, void *buf,
+				     size_t len);
+bool vmr_live_has_phys(struct vmr_dump *d, uint64_t paddr);
+void vmr_live_close(struct vmr_dump *d);
 
 /**
  * Reassemble the flattened stream on @p fd (size @p size) into a new memfd.

@@ -105,6 +105,7 @@ void vmr_dump_close(struct vmr_dump *d)
 	if (!d)
 		return;
 	vmr_kdump_close(d);
+	vmr_live_close(d);
 	if (d->map)
 		munmap((void *)d->map, d->map_size);
 	if (d->fd >= 0)
@@ -163,6 +164,8 @@ struct vmr_error *vmr_dump_read_phys(struct vmr_dump *d, uint64_t paddr, void *b
 				       (unsigned long long)paddr, len);
 	if (d->kctx)
 		return vmr_kdump_read_phys(d, paddr, buf, len);
+	if (d->live)
+		return vmr_live_read_phys(d, paddr, buf, len);
 	return vmr_elf_read_phys(d, paddr, buf, len);
 }
 
@@ -172,5 +175,7 @@ bool vmr_dump_has_phys(struct vmr_dump *d, uint64_t paddr)
 		return false;
 	if (d->kctx)
 		return vmr_kdump_has_phys(d, paddr);
+	if (d->live)
+		return vmr_live_has_phys(d, paddr);
 	return vmr_elf_has_phys(d, paddr);
 }

@@ -21,6 +21,7 @@ enum vmr_dump_format {
 	VMR_DUMP_ELF,   /**< ELF core: /proc/vmcore copy, makedumpfile -E, QEMU */
 	VMR_DUMP_KDUMP, /**< kdump-compressed (diskdump) */
 	VMR_DUMP_KCORE, /**< live /proc/kcore */
+	VMR_DUMP_LIVE,  /**< a running kernel through a gdb stub (live.h) */
 };
 
 /**

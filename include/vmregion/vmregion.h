@@ -16,6 +16,7 @@
 #include <vmregion/common.h>
 #include <vmregion/error.h>
 #include <vmregion/dump.h>
+#include <vmregion/live.h>
 #include <vmregion/vmcoreinfo.h>
 #include <vmregion/layout.h>
 #include <vmregion/kernel.h>
