@@ -713,6 +713,79 @@ OOPS_HANDMADE = """\
 """
 
 
+SLAB_VMEMMAP = 0xffffea0000000000
+SLAB_DIRECT = 0xffff888000000000
+
+
+def slab_seed(flag_test=False):
+    """fuzz_slab: a 4-object slab of 1 KiB at pfn 4 (6.12 page type, or
+    6.1 PG_slab), its kmem_cache "test_cache", free list obj2 -> obj0; the
+    memory is served at vmemmap, wrapped (32 KiB)."""
+    size = 0x8000
+    m = Mem(size)
+
+    def at(addr):
+        return (addr - SLAB_VMEMMAP) % size
+    page = SLAB_VMEMMAP + 4 * 64
+    cache = SLAB_VMEMMAP + 0x2000
+    base = SLAB_DIRECT + (4 << 12)
+    if flag_test:
+        m.q(at(page), 1 << 9)
+        m.q(at(page + 24), cache)
+    else:
+        m.put(at(page + 48), u32(0xf5 << 24))
+        m.q(at(page + 8), cache)
+    m.q(at(page + 32), base + 2 * 1024)
+    m.q(at(page + 40), 4 | 4 << 16)
+    m.put(at(cache + 0x18), u32(1024) + u32(1024) + u32(0) + u32(0))
+    m.q(at(cache + 0x60), cache + 0x100)
+    m.put(at(cache + 0x100), b"test_cache\0")
+    m.q(at(base + 2 * 1024), base)
+    m.q(at(base), 0)
+    flags = 1 | 32 | (2 if flag_test else 0)
+    hdr = u32(flags) + u32(4) + u32(1024 + 8) + u32(0) + bytes(32)
+    return hdr + m.bytes()
+
+
+def percpu_seed(stop_at_unused=False):
+    """fuzz_percpu: __per_cpu_offset[8] with 4 possible CPUs, units of 256 KiB."""
+    offs = [0xffff88807d000000 + i * 0x40000 for i in range(4)] + [0] * 4
+    flags = 2 if stop_at_unused else 0
+    hdr = (u32(flags) + u32(len(offs)) + u64(0) + u64(0) + u64(0x30000) +
+           u64(offs[1] + 0x100))
+    return hdr + b"".join(u64(o) for o in offs) + bytes(64)
+
+
+def orc_entry(sp_off, bp_off, sp_reg, bp_reg, typ, sig=0):
+    return struct.pack("<hhH", sp_off, bp_off, sp_reg | bp_reg << 4 | typ << 8 | sig << 11)
+
+
+def orc_seed(fmt=3, build_lookup=True):
+    """fuzz_orc: four functions 4 KiB apart (leaf CALL, push-bp CALL, REGS
+    entry code, end of stack) in the V3 format, and a stack from the leaf
+    through the entry code's pt_regs to user mode."""
+    text = 0xffffffff81000000
+    ip_addr = text + 0x800000
+    fns = [text + 0x1000 * i for i in range(5)]
+    ents = [orc_entry(8, 0, 5, 0, 2), orc_entry(16, -16, 5, 1, 2),
+            orc_entry(0, 0, 5, 0, 3, 1), orc_entry(0, 0, 0, 0, 1),
+            orc_entry(0, 0, 0, 0, 0)]
+    ips = b"".join(struct.pack("<i", fns[i] - (ip_addr + 4 * i)) for i in range(5))
+    stack = Mem(0x4000)
+    stack.q(0x100, fns[1] + 0x10)       # the leaf's return address
+    stack.q(0x108, 0xffffc90000003000)  # pushed bp
+    stack.q(0x110, fns[2] + 4)          # into the entry code
+    for i in range(21):                 # pt_regs at 0x118
+        stack.q(0x118 + 8 * i, 0x1000 + i)
+    stack.q(0x118 + 8 * 16, 0x401000)   # ip
+    stack.q(0x118 + 8 * 17, 0x33)       # cs: user
+    stack.q(0x118 + 8 * 19, 0x7ffe0000)  # sp
+    flags = fmt | (8 if build_lookup else 0)
+    hdr = (u32(flags) + u16(5) + u16(0) + u32(5) + u32(0x100) + u64(0x1111) +
+           u32(0x800000) + u32(0))
+    return hdr + ips + b"".join(ents) + stack.bytes()
+
+
 def oops_from_serial(path):
     with open(path, "rb") as f:
         lines = f.read().split(b"\n")
@@ -816,6 +889,25 @@ def main():
     out("oops", "handmade", OOPS_HANDMADE.encode())
     out("rsp", "session", rsp_session())
     out("rsp", "broken", rsp_broken())
+    new_seeds(args)
+
+
+def new_seeds(args):
+    """Seeds of the owner, unwinder and kernel-open targets."""
+    out("slab", "6.12", slab_seed())
+    out("slab", "6.1", slab_seed(flag_test=True))
+    out("percpu", "array", percpu_seed())
+    out("percpu", "stop-at-unused", percpu_seed(True))
+    out("orc", "v3-built-lookup", orc_seed())
+    out("orc", "guessed", orc_seed(fmt=0, build_lookup=False))
+    out("kernel", "elf-qemu", synthetic_elf())
+    out("kernel", "elf-kdump", synthetic_elf(qemu=False))
+    out("kernel", "elf-novmcoreinfo", synthetic_elf(vmcoreinfo=None))
+    for path in sorted(glob.glob(os.path.join(args.corpus, "*", "vmcore.*elf*"))):
+        head = read_head(path, 1 << 20)
+        if head[:4] == b"\x7fELF":
+            set_name = os.path.basename(os.path.dirname(path))
+            out("kernel", "%s-%s-head" % (set_name, os.path.basename(path)), head[:32 << 10])
 
 
 if __name__ == "__main__":
