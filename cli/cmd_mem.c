@@ -4,6 +4,7 @@
  * kernel region annotated the way `vmregion addr` describes it; whole kernel
  * stacks (--stack); counts per region and owner over big ranges (--summary).
  */
+#include "cli/backtrace.h"
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/json.h"
@@ -44,14 +45,22 @@ static const char cmd_mem_usage[] =
 	"                    stack pointer (thread.sp) to the top, or from its CPU's\n"
 	"                    RSP when it is running\n"
 	"  --stack task:ADDR the same for the task_struct at ADDR\n"
+	"                    The frames the ORC unwinder walks (from the CPU's registers,\n"
+	"                    or the task's saved frame) are marked: their return-address\n"
+	"                    slots get the mark \"frame\" and \"<- frame N: func+off/size\",\n"
+	"                    pt_regs get \"(pt_regs start)\" and \"(pt_regs ip)\", the first\n"
+	"                    frame's stack pointer \"(its sp)\"\n"
 	"  --summary         counts instead of words: words read, pointers per region and\n"
 	"                    the 10 most frequent owners (for whole pages and regions)\n"
 	"  --summary=regions counts per region only (no owner lookups: fastest)\n"
 	"  --json            one JSON object on stdout: {\"start\", \"end\", \"words\": [{\"addr\",\n"
 	"                    \"value\", \"mark\", \"annotation\": {the keys of `addr --json`}}],\n"
 	"                    \"gaps\": [{\"start\", \"end\", \"size\", \"reason\"}]}; --stack gives\n"
-	"                    {\"stacks\": [{\"which\", \"pid\", \"comm\", \"cpu\", \"start\", \"end\",\n"
-	"                    \"sp\", \"sp_source\", \"words\", \"gaps\"}]}; --summary gives\n"
+	"                    {\"unwind\": {\"from\", \"frames\", \"end\", \"end_clean\"}, \"stacks\":\n"
+	"                    [{\"which\", \"pid\", \"comm\", \"cpu\", \"start\", \"end\", \"sp\",\n"
+	"                    \"sp_source\", \"words\", \"gaps\"}]}, words on a frame's slot with\n"
+	"                    \"frames\": [{\"frame\", \"slot\", \"kind\", \"ip\", \"function\",\n"
+	"                    \"offset\", \"module\"}]; --summary gives\n"
 	"                    {\"start\", \"end\", \"summary\": {...}, \"gaps\"}\n"
 	"  -k, --vmlinux     the matching vmlinux (optional; build-id must match)\n"
 	"\n"
@@ -100,7 +109,8 @@ static bool parse_number(const char *t, uint64_t *out)
 }
 
 /* cpuN:REG[+off] */
-static bool parse_cpu_register(struct cli_session *s, const char *text, uint64_t *out)
+static bool parse_cpu_register(struct cli_session *s, const char *text, uint64_t *out,
+			       int *cpu_out)
 {
 	char *end;
 	errno = 0;
@@ -125,16 +135,18 @@ static bool parse_cpu_register(struct cli_session *s, const char *text, uint64_t
 	for (int r = 0; r < VMR_NR_GREGS; r++)
 		if (strlen(reg_names[r]) == n && !strncasecmp(reg, reg_names[r], n)) {
 			*out = c->gpr[r] + off;
+			*cpu_out = (int)cpu;
 			return true;
 		}
 	cli_error("%s: unknown register (rsp, rbp, rip, rax, ...)", text);
 	return false;
 }
 
-static bool parse_addr(struct cli_session *s, const char *text, uint64_t *out)
+/* @p cpu: the CPU of a cpuN:REG address, else left alone. */
+static bool parse_addr(struct cli_session *s, const char *text, uint64_t *out, int *cpu)
 {
 	if (!strncmp(text, "cpu", 3) && isdigit((unsigned char)text[3]))
-		return parse_cpu_register(s, text, out);
+		return parse_cpu_register(s, text, out, cpu);
 	return cli_parse_address(s->kernel, text, out);
 }
 
@@ -190,25 +202,83 @@ static char *put_hex16(char *p, uint64_t v)
 	return p + 16;
 }
 
-/* Stack slots whose return address the unwinder used, sorted (hook). */
+/* What the unwinder says of one stack slot. */
+enum slot_what {
+	SLOT_SP,       /* the starting frame's stack pointer */
+	SLOT_RET,      /* the return address of a frame (ORC CALL) */
+	SLOT_REGS,     /* the start of a pt_regs (REGS, REGS_PARTIAL: its IRET frame - 128) */
+	SLOT_REGS_IP,  /* pt_regs->ip: the interrupted frame's exact ip */
+};
+
+struct slot_mark {
+	uint64_t addr;
+	enum slot_what what;
+	unsigned int frame;           /* index in the backtrace */
+	const struct bt_frame *f;
+};
+
+/* The stack slots of the frames the unwinder walked, sorted by address. */
 struct frame_slots {
-	const uint64_t *slot;
+	struct slot_mark *m;
 	size_t n;
 };
 
-static bool is_frame_slot(const struct frame_slots *f, uint64_t addr)
+/* The first mark at @p addr, or NULL; the others follow it. */
+static const struct slot_mark *slot_marks(const struct frame_slots *f, uint64_t addr)
 {
 	size_t lo = 0, hi = f ? f->n : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (f->slot[mid] < addr)
+		if (f->m[mid].addr < addr)
 			lo = mid + 1;
-		else if (f->slot[mid] > addr)
-			hi = mid;
 		else
-			return true;
+			hi = mid;
 	}
+	return f && lo < f->n && f->m[lo].addr == addr ? &f->m[lo] : NULL;
+}
+
+static bool is_ret_slot(const struct frame_slots *f, uint64_t addr)
+{
+	for (const struct slot_mark *m = slot_marks(f, addr); m && m < f->m + f->n &&
+	     m->addr == addr; m++)
+		if (m->what == SLOT_RET || m->what == SLOT_REGS_IP)
+			return true;
 	return false;
+}
+
+static const char *slot_what_name(enum slot_what w)
+{
+	switch (w) {
+	case SLOT_SP:
+		return "sp";
+	case SLOT_RET:
+		return "return_address";
+	case SLOT_REGS:
+		return "pt_regs";
+	default:
+		return "pt_regs_ip";
+	}
+}
+
+/* "  <- frame 3: vfs_write+0xbe/0x390" for each mark at @p addr. */
+static size_t slot_text(const struct frame_slots *f, uint64_t addr, char *p, size_t size)
+{
+	size_t n = 0;
+	for (const struct slot_mark *m = slot_marks(f, addr); m && m < f->m + f->n &&
+	     m->addr == addr && n + 1 < size; m++) {
+		char sym[256];
+		bt_frame_text(m->f, sym, sizeof(sym));
+		static const char *const what[] = {
+			[SLOT_SP] = " (its sp)", [SLOT_RET] = "",
+			[SLOT_REGS] = " (pt_regs start)", [SLOT_REGS_IP] = " (pt_regs ip)",
+		};
+		int k = snprintf(p + n, size - n, "%s frame %u: %s%s", n ? ";" : "  <-", m->frame,
+				 m->f->f.user ? "user mode" : sym, what[m->what]);
+		if (k < 0)
+			break;
+		n += (size_t)k < size - n ? (size_t)k : size - n - 1;
+	}
+	return n;
 }
 
 /*
@@ -253,7 +323,7 @@ static void out_flush(struct mem_run *run)
 static void word_text(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
 		      const struct frame_slots *frames)
 {
-	if (run->outlen + 1400 > sizeof(run->out))
+	if (run->outlen + 1900 > sizeof(run->out))
 		out_flush(run);
 	char *line = run->out + run->outlen, *p = line;
 	p = put_hex16(p, addr);
@@ -281,10 +351,11 @@ static void word_text(struct mem_run *run, uint64_t addr, uint64_t v, bool marks
 			p += n;
 		}
 		/* The unwinder's frames are a property of the slot, not the value. */
-		if (marks && frames && frames->n && is_frame_slot(frames, addr) &&
-		    !strncmp(line + 34, "  ret  ", 7))
-			memcpy(line + 36, "frame", 5);
+		if (marks && frames && frames->n && is_ret_slot(frames, addr))
+			memcpy(line + 36, "frame", 5); /* the mark column */
 	}
+	if (frames && frames->n)
+		p += slot_text(frames, addr, p, 400);
 	*p++ = '\n';
 	run->outlen += (size_t)(p - line);
 }
@@ -304,7 +375,7 @@ static void word_out(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
 		d = mem_describe(&run->a, v);
 		if (marks) {
 			mark = mem_mark_of(&run->a, v, d);
-			if (mark == MEM_MARK_RET && is_frame_slot(frames, addr))
+			if (is_ret_slot(frames, addr))
 				mark = MEM_MARK_FRAME;
 		}
 	}
@@ -316,6 +387,28 @@ static void word_out(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
 	if (d) {
 		json_key(&run->j, "annotation");
 		describe_json(&run->j, d);
+	}
+	const struct slot_mark *m = slot_marks(frames, addr);
+	if (m) {
+		json_key(&run->j, "frames");
+		json_begin_array(&run->j);
+		for (; m < frames->m + frames->n && m->addr == addr; m++) {
+			json_begin_object(&run->j);
+			json_kv_uint(&run->j, "frame", m->frame);
+			json_kv_string(&run->j, "slot", slot_what_name(m->what));
+			json_kv_string(&run->j, "kind", bt_kind_name(m->f->f.kind));
+			json_kv_hex(&run->j, "ip", m->f->f.ip);
+			if (m->f->has_sym) {
+				json_kv_string(&run->j, "function", m->f->function);
+				json_kv_hex(&run->j, "offset", m->f->offset);
+			}
+			if (m->f->module[0])
+				json_kv_string(&run->j, "module", m->f->module);
+			if (m->f->f.user)
+				json_kv_bool(&run->j, "user", true);
+			json_end_object(&run->j);
+		}
+		json_end_array(&run->j);
 	}
 	json_end_object(&run->j);
 }
@@ -516,18 +609,92 @@ struct stack_seg {
 	struct vmr_owner owner; /* kind STACK: start, end, which, pid, ... */
 };
 
-/*
- * Hook for the ORC unwinder (unwind/, not there yet): the stack slots that
- * hold the return addresses of the frames it walked, sorted; their words
- * are marked "frame" instead of "ret".
- */
-static void unwound_slots(struct mem_run *run, const struct stack_seg *seg,
-			  struct frame_slots *out)
+/* Where the unwinder starts: a CPU's registers, or a sleeping task's frame. */
+struct walk_origin {
+	int cpu;        /* >= 0: that CPU's registers */
+	uint64_t task;  /* else this task's saved frame (thread.sp) */
+};
+
+static void walk_from(const struct walk_origin *o, char *buf, size_t size)
 {
-	(void)run;
-	(void)seg;
-	out->slot = NULL;
-	out->n = 0;
+	if (o->cpu >= 0)
+		snprintf(buf, size, "the registers of cpu %d", o->cpu);
+	else
+		snprintf(buf, size, "the saved frame of task 0x%" PRIx64, o->task);
+}
+
+/* "unwind": {"from", "frames", "end", "end_clean"} */
+static void unwind_json(struct json *j, const struct backtrace *bt, const struct walk_origin *o,
+			const char *why)
+{
+	char from[64];
+	walk_from(o, from, sizeof(from));
+	json_key(j, "unwind");
+	json_begin_object(j);
+	json_kv_string(j, "from", from);
+	json_key(j, "frames");
+	bt_frames_json(j, bt, false);
+	json_kv_string(j, "end", why);
+	json_kv_bool(j, "end_clean", bt->clean);
+	json_end_object(j);
+}
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct slot_mark *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/*
+ * The stack slots of the frames the ORC unwinder walked from @p o, sorted:
+ * return-address slots (their words are marked "frame"), pt_regs starts
+ * and ips, the first frame's sp.  @p bt keeps the frames the marks point to.
+ */
+static void unwound_slots(struct mem_run *run, const struct walk_origin *o,
+			  struct backtrace *bt, struct frame_slots *out, char *why, size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	memset(bt, 0, sizeof(*bt));
+	struct vmr_unwinder *uw;
+	struct vmr_error *err = vmr_unwinder_open(run->s->kernel, &uw);
+	if (!err) {
+		err = bt_unwind(run->s->kernel, uw, o->cpu, o->cpu >= 0 ? 0 : o->task, bt);
+		vmr_unwinder_close(uw);
+	}
+	if (err) {
+		snprintf(why, whylen, "%s", vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	snprintf(why, whylen, "%s", bt->end);
+	out->m = calloc(2 * (size_t)bt->n + 1, sizeof(*out->m));
+	if (!out->m)
+		return;
+	for (unsigned int i = 0; i < bt->n; i++) {
+		const struct bt_frame *f = &bt->frames[i];
+		struct slot_mark *m = &out->m[out->n];
+		m->frame = i;
+		m->f = f;
+		if (f->f.kind == VMR_FRAME_START) {
+			m->addr = f->f.sp;
+			m->what = SLOT_SP;
+			out->n++;
+		} else if (f->f.kind == VMR_FRAME_CALL) {
+			m->addr = f->slot;
+			m->what = SLOT_RET;
+			out->n++;
+		} else {
+			m->addr = f->f.regs_addr;
+			m->what = SLOT_REGS;
+			m[1] = m[0];
+			m[1].addr = f->slot;
+			m[1].what = SLOT_REGS_IP;
+			out->n += 2;
+		}
+	}
+	qsort(out->m, out->n, sizeof(*out->m), cmp_mark);
 }
 
 /* The segment of a task stack from @p ts, starting at @p sp. */
@@ -564,7 +731,8 @@ static uint64_t saved_sp(const struct vmr_task_stack *ts, const char **source)
  * The stacks CPU @p cpu was on, from its saved RSP: the stack holding RSP,
  * and from an IRQ or exception stack the one it interrupted.
  */
-static int cpu_segs(struct mem_run *run, unsigned int cpu, struct stack_seg *segs, size_t *nseg)
+static int cpu_segs(struct mem_run *run, unsigned int cpu, struct stack_seg *segs, size_t *nseg,
+		    struct walk_origin *o)
 {
 	const struct vmr_cpu_state *c = vmr_dump_cpu(run->s->dump, cpu);
 	if (!c) {
@@ -604,6 +772,7 @@ static int cpu_segs(struct mem_run *run, unsigned int cpu, struct stack_seg *seg
 	}
 	if (*nseg) {
 		vmr_error_free(err);
+		o->cpu = (int)cpu;
 		return EXIT_OK;
 	}
 	/* RSP is on no kernel stack (user mode, or no task index): the current
@@ -619,18 +788,20 @@ static int cpu_segs(struct mem_run *run, unsigned int cpu, struct stack_seg *seg
 	snprintf(source, sizeof(source), "%s (rsp 0x%" PRIx64 " of cpu %u is on no kernel stack)",
 		 what, sp, cpu);
 	task_seg(&ts, from, source, &segs[(*nseg)++]);
+	o->cpu = -1;
+	o->task = ts.task;
 	return EXIT_OK;
 }
 
 static int stack_segs(struct mem_run *run, const char *spec, struct stack_seg *segs,
-		      size_t *nseg)
+		      size_t *nseg, struct walk_origin *o)
 {
 	uint64_t n;
 	struct vmr_task_stack ts;
 	struct vmr_error *err;
 	*nseg = 0;
 	if (!strncmp(spec, "cpu:", 4) && parse_number(spec + 4, &n) && n <= UINT32_MAX)
-		return cpu_segs(run, (unsigned)n, segs, nseg);
+		return cpu_segs(run, (unsigned)n, segs, nseg, o);
 	if (!strncmp(spec, "pid:", 4) && parse_number(spec + 4, &n) && n <= INT32_MAX)
 		err = vmr_task_stack_by_pid(run->s->kernel, (int32_t)n, &ts);
 	else if (!strncmp(spec, "task:", 5) && cli_parse_address(run->s->kernel, spec + 5, &n))
@@ -647,7 +818,7 @@ static int stack_segs(struct mem_run *run, const char *spec, struct stack_seg *s
 	if (ts.cpu >= 0 && vmr_dump_cpu(run->s->dump, (unsigned)ts.cpu)) {
 		/* Running: its CPU's registers say where it is, if they lead to
 		 * its stack. */
-		int rc = cpu_segs(run, (unsigned)ts.cpu, segs, nseg);
+		int rc = cpu_segs(run, (unsigned)ts.cpu, segs, nseg, o);
 		for (size_t i = 0; rc == EXIT_OK && i < *nseg; i++)
 			if (segs[i].owner.start == ts.start)
 				return EXIT_OK;
@@ -656,6 +827,8 @@ static int stack_segs(struct mem_run *run, const char *spec, struct stack_seg *s
 	const char *what;
 	uint64_t from = saved_sp(&ts, &what);
 	task_seg(&ts, from, what, &segs[(*nseg)++]);
+	o->cpu = -1;
+	o->task = ts.task;
 	return EXIT_OK;
 }
 
@@ -677,18 +850,27 @@ static int stack_out(struct mem_run *run, const char *spec)
 {
 	struct stack_seg segs[MEM_MAX_STACK_HOPS + 1];
 	size_t nseg;
-	int rc = stack_segs(run, spec, segs, &nseg);
+	struct walk_origin o = { .cpu = -1 };
+	int rc = stack_segs(run, spec, segs, &nseg, &o);
 	if (rc)
 		return rc;
+	struct backtrace bt;
+	struct frame_slots frames;
+	char why[200];
+	unwound_slots(run, &o, &bt, &frames, why, sizeof(why));
+	char from[64];
+	walk_from(&o, from, sizeof(from));
 	if (run->json) {
+		unwind_json(&run->j, &bt, &o, why);
 		json_key(&run->j, "stacks");
 		json_begin_array(&run->j);
+	} else {
+		printf("unwinder     %u frames from %s (%s%s); \"<- frame N\" marks their slots\n\n",
+		       bt.n, from, bt.clean || !bt.n ? "" : "stopped: ", why);
 	}
 	for (size_t i = 0; i < nseg && rc == EXIT_OK; i++) {
 		const struct stack_seg *seg = &segs[i];
 		const struct vmr_owner *w = &seg->owner;
-		struct frame_slots frames;
-		unwound_slots(run, seg, &frames);
 		if (run->json) {
 			json_begin_object(&run->j);
 			json_kv_string(&run->j, "which", w->which);
@@ -714,6 +896,8 @@ static int stack_out(struct mem_run *run, const char *spec)
 	}
 	if (run->json)
 		json_end_array(&run->j);
+	free(frames.m);
+	bt_free(&bt);
 	return rc;
 }
 
@@ -815,7 +999,8 @@ int cmd_mem(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	run.texts = calloc(1u << TEXT_CACHE_BITS, sizeof(*run.texts)); /* NULL: no reuse */
-	if (!stack && !parse_addr(&s, rest[1], &start)) {
+	int reg_cpu = -1; /* ADDR given as cpuN:REG: that CPU's frames are marked */
+	if (!stack && !parse_addr(&s, rest[1], &start, &reg_cpu)) {
 		rc = EXIT_BAD;
 		goto out;
 	}
@@ -841,7 +1026,18 @@ int cmd_mem(int argc, char **argv)
 			json_kv_hex(&run.j, "start", start);
 			json_kv_hex(&run.j, "end", end);
 		}
-		rc = words_out(&run, start, end, true, NULL);
+		struct walk_origin o = { .cpu = reg_cpu };
+		struct backtrace bt = { 0 };
+		struct frame_slots frames = { 0 };
+		char why[200];
+		if (reg_cpu >= 0) {
+			unwound_slots(&run, &o, &bt, &frames, why, sizeof(why));
+			if (run.json)
+				unwind_json(&run.j, &bt, &o, why);
+		}
+		rc = words_out(&run, start, end, true, &frames);
+		free(frames.m);
+		bt_free(&bt);
 	}
 	if (run.json) {
 		json_end_object(&run.j);
