@@ -94,7 +94,17 @@ struct vmr_orc_table {
 	uint64_t *ip;                 /**< sorted ascending (duplicates allowed) */
 	struct vmr_orc_entry *e;
 	char name[64];                /**< "vmlinux" or the module name */
+	/* the fast lookup (.orc_lookup): lookup[i] = index of the entry that
+	 * covers lookup_start + 256 * i; NULL: binary search over all */
+	uint32_t *lookup;
+	size_t nlookup;
+	uint64_t lookup_start;
 };
+
+/** Bytes of text per .orc_lookup slot (LOOKUP_BLOCK_SIZE, asm/orc_lookup.h k6.12). */
+#define VMR_ORC_LOOKUP_BLOCK 256u
+/** Most .orc_lookup slots (a 4 GiB text). */
+#define VMR_ORC_MAX_LOOKUP (1u << 24)
 
 /** Most entries of one table (vmlinux has ~10^5). */
 #define VMR_ORC_MAX_ENTRIES (1u << 24)
@@ -113,8 +123,28 @@ int vmr_orc_table_init(struct vmr_orc_table *t, const char *name, uint64_t ip_ad
 /** Free what vmr_orc_table_init() allocated (a zeroed table is fine). */
 void vmr_orc_table_fini(struct vmr_orc_table *t);
 /**
+ * Use the kernel's .orc_lookup for @p t: @p nblocks little-endian u32 of
+ * @p raw, slot i for the text at @p start + 256 * i (LOOKUP_START_IP =
+ * _stext).  The kernel fills the table at boot (unwind_init()): take it from
+ * the dump's memory, not from the vmlinux file, where it is zeros.
+ * @return 0, or -1 with @p why (a table that is not non-decreasing, an
+ * index past the entries, all zeros, too many slots): then lookups stay
+ * binary searches over the whole table.
+ */
+int vmr_orc_table_set_lookup(struct vmr_orc_table *t, uint64_t start, const uint8_t *raw,
+			     size_t nblocks, char *why, size_t whylen);
+/**
+ * Build the same fast lookup from the table itself for the text
+ * [@p start, @p stop) (when the kernel's cannot be read).  @return 0 or -1
+ * (out of memory, a range over VMR_ORC_MAX_LOOKUP slots).
+ */
+int vmr_orc_table_build_lookup(struct vmr_orc_table *t, uint64_t start, uint64_t stop);
+
+/**
  * The entry of the rightmost IP <= @p ip (__orc_find()), or NULL if @p ip
- * is outside [lo, hi) or before the first IP.
+ * is outside [lo, hi) or before the first IP.  With a fast lookup, IPs of
+ * its range search only their slot's entries; a slot whose entries do not
+ * bracket @p ip (a corrupt table) falls back to the whole table.
  */
 const struct vmr_orc_entry *vmr_orc_table_find(const struct vmr_orc_table *t, uint64_t ip);
 

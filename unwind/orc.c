@@ -162,24 +162,98 @@ void vmr_orc_table_fini(struct vmr_orc_table *t)
 {
 	free(t->ip);
 	free(t->e);
+	free(t->lookup);
 	t->ip = NULL;
 	t->e = NULL;
+	t->lookup = NULL;
 	t->n = 0;
+	t->nlookup = 0;
+}
+
+int vmr_orc_table_set_lookup(struct vmr_orc_table *t, uint64_t start, const uint8_t *raw,
+			     size_t nblocks, char *why, size_t whylen)
+{
+	if (nblocks < 2 || nblocks > VMR_ORC_MAX_LOOKUP || !t->n) {
+		say(why, whylen, "%s: .orc_lookup of %zu slots", t->name, nblocks);
+		return -1;
+	}
+	uint32_t *l = malloc(nblocks * sizeof(*l));
+	if (!l) {
+		say(why, whylen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nblocks; i++) {
+		l[i] = le32(raw + 4 * i);
+		if (l[i] >= t->n || (i && l[i] < l[i - 1])) {
+			say(why, whylen, "%s: .orc_lookup slot %zu: index %u (previous %u, %zu entries)",
+			    t->name, i, l[i], i ? l[i - 1] : 0, t->n);
+			free(l);
+			return -1;
+		}
+	}
+	if (!l[nblocks - 1] && t->n > 1) {
+		say(why, whylen, "%s: .orc_lookup is all zeros (not filled: a vmlinux file's copy?)",
+		    t->name);
+		free(l);
+		return -1;
+	}
+	free(t->lookup);
+	t->lookup = l;
+	t->nlookup = nblocks;
+	t->lookup_start = start;
+	return 0;
+}
+
+/* Index of the rightmost IP <= @p ip in [lo, hi) (ip[lo] <= @p ip). */
+static size_t rightmost(const uint64_t *ips, size_t lo, size_t hi, uint64_t ip)
+{
+	while (lo < hi) { /* first index with ips[i] > ip */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ips[mid] <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+int vmr_orc_table_build_lookup(struct vmr_orc_table *t, uint64_t start, uint64_t stop)
+{
+	if (!t->n || stop <= start ||
+	    (stop - start) / VMR_ORC_LOOKUP_BLOCK + 2 > VMR_ORC_MAX_LOOKUP)
+		return -1;
+	size_t nblocks = (size_t)((stop - start) / VMR_ORC_LOOKUP_BLOCK) + 2;
+	uint32_t *l = malloc(nblocks * sizeof(*l));
+	if (!l)
+		return -1;
+	size_t i = 0;
+	for (size_t b = 0; b < nblocks; b++) {
+		uint64_t at = start + (uint64_t)b * VMR_ORC_LOOKUP_BLOCK;
+		while (i + 1 < t->n && t->ip[i + 1] <= at)
+			i++;
+		l[b] = (uint32_t)i;
+	}
+	free(t->lookup);
+	t->lookup = l;
+	t->nlookup = nblocks;
+	t->lookup_start = start;
+	return 0;
 }
 
 const struct vmr_orc_entry *vmr_orc_table_find(const struct vmr_orc_table *t, uint64_t ip)
 {
 	if (!t->n || ip < t->lo || ip >= t->hi || ip < t->ip[0])
 		return NULL;
-	size_t lo = 0, hi = t->n; /* first index with ip[i] > ip */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->ip[mid] <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (t->lookup && ip >= t->lookup_start) {
+		uint64_t idx = (ip - t->lookup_start) / VMR_ORC_LOOKUP_BLOCK;
+		if (idx + 1 < t->nlookup) {
+			/* unwind_orc.c orc_find(): entries lookup[idx] .. lookup[idx + 1] */
+			size_t lo = t->lookup[idx], hi = (size_t)t->lookup[idx + 1] + 1;
+			if (lo < hi && hi <= t->n && t->ip[lo] <= ip && (hi == t->n || t->ip[hi] > ip))
+				return &t->e[rightmost(t->ip, lo, hi, ip)];
+		}
 	}
-	return &t->e[lo - 1];
+	return &t->e[rightmost(t->ip, 0, t->n, ip)];
 }
 
 void vmr_orc_state_from_regs(struct vmr_orc_state *s, const uint64_t regs[VMR_ORC_NREGS])

@@ -112,6 +112,49 @@ static struct vmr_error *raw_tables(struct vmr_kernel *k, uint64_t *ip_addr, uin
 	return NULL;
 }
 
+/*
+ * The vmlinux table's fast lookup: the kernel's .orc_lookup, which
+ * unwind_init() fills at boot (so it is read from the dump's memory, the
+ * vmlinux file holds zeros), checked by vmr_orc_table_set_lookup(); else
+ * the same table built from the entries.  Lookups outside [_stext, _etext)
+ * (init text) stay binary searches, as in the kernel.
+ */
+static void fast_lookup(struct vmr_unwinder *uw)
+{
+	struct vmr_kernel *k = uw->k;
+	struct vmr_orc_table *t = &uw->vmlinux;
+	uint64_t stext, etext, l0, l1;
+	char why[200] = "";
+	if (!sym(k, "_stext", &stext) || !sym(k, "_etext", &etext) || etext <= stext) {
+		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "none (no _stext/_etext)");
+		return;
+	}
+	if (sym(k, "orc_lookup", &l0) && sym(k, "orc_lookup_end", &l1) && l1 > l0 &&
+	    (l1 - l0) % 4 == 0 && (l1 - l0) / 4 <= VMR_ORC_MAX_LOOKUP) {
+		size_t nblocks = (size_t)((l1 - l0) / 4);
+		uint8_t *raw = malloc(l1 - l0);
+		struct vmr_error *err = raw ? vmr_kernel_read(k, l0, raw, l1 - l0) : NULL;
+		if (raw && !err && !vmr_orc_table_set_lookup(t, stext, raw, nblocks, why,
+							      sizeof(why))) {
+			snprintf(uw->lookup_how, sizeof(uw->lookup_how),
+				 ".orc_lookup from memory (%zu slots)", nblocks);
+			free(raw);
+			return;
+		}
+		if (err)
+			snprintf(why, sizeof(why), "%s", vmr_error_message(err));
+		vmr_error_free(err);
+		free(raw);
+	} else {
+		snprintf(why, sizeof(why), "no orc_lookup symbols");
+	}
+	if (!vmr_orc_table_build_lookup(t, stext, etext))
+		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "built from the entries (%.120s)",
+			 why);
+	else
+		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "none (%.140s)", why);
+}
+
 struct vmr_error *vmr_unwinder_open(struct vmr_kernel *k, struct vmr_unwinder **out)
 {
 	*out = NULL;
@@ -159,6 +202,7 @@ struct vmr_error *vmr_unwinder_open(struct vmr_kernel *k, struct vmr_unwinder **
 						   : &vmr_enomem;
 		goto fail;
 	}
+	fast_lookup(uw);
 	if (!sym(k, "ret_from_fork_asm", &uw->ret_from_fork))
 		sym(k, "ret_from_fork", &uw->ret_from_fork);
 	free(ips);

@@ -3,7 +3,7 @@
  * @file vmr-bt.c  Test tool: each CPU's kernel backtrace from its registers
  * in a dump, with the library's ORC unwinder (tests/corpus/check_bt.py).
  *
- *   vmr-bt DUMP [-k VMLINUX] [--cpu N] [--bench SECONDS]
+ *   vmr-bt DUMP [-k VMLINUX] [--cpu N] [--bench SECONDS] [--no-lookup]
  *
  * Output, per CPU:
  *   cpu N format F (HOW) entries E
@@ -11,7 +11,9 @@
  *   end clean|error: WHY
  * SYMBOL is "name+0xoff/0xsize [module]" of ip (of ip - 1 for return
  * addresses, like the kernel's %pB), or "?".  --bench unwinds every CPU
- * over and over and prints frames per second.
+ * over and over and prints frames per second, then ORC lookups per second
+ * of the IPs those walks looked up; --no-lookup drops the vmlinux table's
+ * fast lookup (.orc_lookup) first, for a before/after comparison.
  */
 #include <vmregion/vmregion.h>
 
@@ -21,6 +23,7 @@
 #include <time.h>
 
 #include "owner/owner-priv.h"
+#include "unwind/unwind-priv.h"
 
 static const char *kind_name(enum vmr_frame_kind k)
 {
@@ -50,7 +53,8 @@ static void print_cpu(struct vmr_kernel *k, struct vmr_unwinder *uw, unsigned in
 {
 	const char *how;
 	int fmt = vmr_unwinder_format(uw, &how);
-	printf("cpu %u format %d (%s) entries %zu\n", cpu, fmt, how, vmr_unwinder_entries(uw));
+	printf("cpu %u format %d (%s) entries %zu lookup %s\n", cpu, fmt, how,
+	       vmr_unwinder_entries(uw), uw->lookup_how);
 	struct vmr_unwind *u;
 	struct vmr_error *err = vmr_unwind_start_cpu(uw, cpu, &u);
 	if (err) {
@@ -95,12 +99,38 @@ static void bench(struct vmr_unwinder *uw, unsigned int ncpus, double seconds)
 	} while (t - t0 < seconds);
 	printf("bench: %lu walks, %lu frames in %.3f s: %.0f frames/s\n", walks, frames,
 	       t - t0, frames / (t - t0));
+
+	/* the lookups alone: the IPs the walks looked up (ip - 1 unless exact) */
+	uint64_t ips[1024];
+	size_t nips = 0;
+	for (unsigned int cpu = 0; cpu < ncpus && nips < 1024; cpu++) {
+		struct vmr_unwind *u;
+		struct vmr_error *err = vmr_unwind_start_cpu(uw, cpu, &u);
+		if (err)
+			die(err);
+		struct vmr_frame f;
+		while (nips < 1024 && vmr_unwind_next(u, &f))
+			if (!f.user)
+				ips[nips++] = f.signal ? f.ip : f.ip - 1;
+		vmr_unwind_free(u);
+	}
+	unsigned long lookups = 0, found = 0;
+	t0 = now();
+	do {
+		for (int rep = 0; rep < 1000; rep++)
+			for (size_t i = 0; i < nips; i++, lookups++)
+				found += vmr_unwinder_find(uw, ips[i]) != NULL;
+		t = now();
+	} while (t - t0 < seconds && nips);
+	printf("lookups: %lu (%lu found) in %.3f s: %.1f M lookups/s (lookup %s)\n", lookups,
+	       found, t - t0, lookups / (t - t0) / 1e6, uw->lookup_how);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dump_path = NULL, *vmlinux = NULL;
 	int only = -1;
+	bool no_lookup = false;
 	double bench_s = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-k") && i + 1 < argc)
@@ -109,6 +139,8 @@ int main(int argc, char **argv)
 			only = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--bench") && i + 1 < argc)
 			bench_s = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--no-lookup"))
+			no_lookup = true;
 		else if (!dump_path)
 			dump_path = argv[i];
 		else {
@@ -132,6 +164,12 @@ int main(int argc, char **argv)
 	if ((err = vmr_unwinder_open(k, &uw)))
 		die(err);
 	double t1 = now();
+	if (no_lookup) {
+		free(uw->vmlinux.lookup);
+		uw->vmlinux.lookup = NULL;
+		uw->vmlinux.nlookup = 0;
+		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "none (--no-lookup)");
+	}
 	unsigned int ncpus = vmr_dump_get_info(dump)->ncpus;
 	if (bench_s > 0) {
 		printf("open: %.1f ms\n", (t1 - t0) * 1e3);
