@@ -637,6 +637,11 @@ static struct vmr_error *handshake(struct vmr_remote *r)
 	if (err)
 		return err;
 	r->has_phys = strstr(rep, "PhyMemMode") != NULL;
+	/* The mode outlives connections: a client that ended in physical
+	 * mode would leave gdb reading physical memory. */
+	r->phys_on = r->has_phys;
+	if ((err = vmr_remote_virtual_mode(r)))
+		return err;
 	learn_layout(r, has_xml);
 	err = request_str(r, "?", &rep, &n);
 	if (err)
@@ -685,8 +690,10 @@ void vmr_remote_close(struct vmr_remote *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
+	if (r->fd >= 0) {
+		vmr_error_free(vmr_remote_virtual_mode(r)); /* best effort */
 		close(r->fd);
+	}
 	free(r->frame);
 	free(r->name);
 	free(r);
