@@ -28,6 +28,7 @@ struct vmr_vmlinux {
 	Elf *elf;
 	char build_id[129];
 	bool has_build_id;
+	bool compressed;       /**< zstd-wrapped, or has SHF_COMPRESSED sections */
 
 	struct vmr_vsym *syms; /**< every indexed symbol, .symtab order */
 	size_t nsyms;

@@ -286,6 +286,8 @@ static struct vmr_error *check_elf(struct vmr_vmlinux *v)
 		if (!gelf_getshdr(scn, &sh))
 			return vmr_error_new(VMR_ERR_FORMAT, "%s: bad section header: %s",
 					     v->path, elf_errmsg(-1));
+		if (sh.sh_flags & SHF_COMPRESSED)
+			v->compressed = true;
 		if (sh.sh_type != SHT_NOBITS &&
 		    (sh.sh_offset > v->file_size || sh.sh_size > v->file_size - sh.sh_offset))
 			return vmr_error_new(VMR_ERR_FORMAT,
@@ -306,7 +308,8 @@ struct vmr_error *vmr_vmlinux_open(const char *path, struct vmr_vmlinux **out)
 		return &vmr_enomem;
 	}
 	v->fd = -1;
-	struct vmr_error *err = vmr_file_open_unwrapped(path, &v->fd, &v->file_size, NULL);
+	struct vmr_error *err = vmr_file_open_unwrapped(path, &v->fd, &v->file_size,
+							&v->compressed);
 	if (err)
 		goto fail;
 	elf_version(EV_CURRENT);
@@ -354,6 +357,11 @@ const char *vmr_vmlinux_path(const struct vmr_vmlinux *v)
 const char *vmr_vmlinux_build_id(const struct vmr_vmlinux *v)
 {
 	return v->has_build_id ? v->build_id : NULL;
+}
+
+bool vmr_vmlinux_compressed(const struct vmr_vmlinux *v)
+{
+	return v->compressed;
 }
 
 size_t vmr_vmlinux_symbol_count(const struct vmr_vmlinux *v)

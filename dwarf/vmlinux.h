@@ -33,6 +33,12 @@ const char *vmr_vmlinux_path(const struct vmr_vmlinux *v);
 /** @return the GNU build-id as lowercase hex, or NULL if the file has none. */
 const char *vmr_vmlinux_build_id(const struct vmr_vmlinux *v);
 
+/**
+ * @return true if the file is zstd-wrapped or has compressed sections: the
+ *         vmlinux cache (vmlcache.h) would open faster.
+ */
+bool vmr_vmlinux_compressed(const struct vmr_vmlinux *v);
+
 /** @return the number of symbols in the name index. */
 size_t vmr_vmlinux_symbol_count(const struct vmr_vmlinux *v);
 

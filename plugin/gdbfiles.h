@@ -3,8 +3,9 @@
  * @file gdbfiles.h  Files `vmregion gdb` hands to gdb.
  *
  * gdb 13 reads neither zstd-wrapped files nor compressed vmlinux images, so
- * a zstd-wrapped vmlinux is decompressed once into a cache file named by its
- * build-id.  Exported for the command line only; not part of the installed
+ * a zstd-wrapped vmlinux is decompressed once into the vmlinux cache
+ * (dwarf/vmlcache.h: a file named by its build-id, debug sections inflated,
+ * the same one `-k` uses).  Exported for the command line only; not part of the installed
  * API.
  */
 #ifndef VMR_PLUGIN_GDBFILES_H

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "dwarf/btf.h"
 #include "dwarf/kallsyms.h"
+#include "dwarf/vmlcache.h"
 #include "dwarf/vmlinux.h"
 
 #define PAGE_SIZE 4096ULL
@@ -100,6 +101,46 @@ static void take_identity(struct vmr_kernel *k)
 	copy_value(k->build_id, sizeof(k->build_id), vmr_vmcoreinfo_get(k->vmcoreinfo, "BUILD-ID"));
 }
 
+/*
+ * The vmlinux, or its cache file (dwarf/vmlcache.h) when this very file was
+ * seen before with the dump's build-id.  A compressed vmlinux of the dump's
+ * build-id gets its cache file written in the background: this run answers
+ * from the compressed file, the next ones from the cache.
+ */
+static struct vmr_error *open_vmlinux(struct vmr_kernel *k, const char *path)
+{
+	const char *off = getenv("VMREGION_NO_CACHE");
+	char *dir = NULL;
+	if (!(off && *off) && vmr_vmlcache_valid_id(k->build_id))
+		dir = vmr_vmlcache_dir();
+	char *cached = dir ? vmr_vmlcache_lookup(dir, k->build_id, path) : NULL;
+	if (cached) {
+		struct vmr_vmlinux *v = NULL;
+		struct vmr_error *err = vmr_vmlinux_open(cached, &v);
+		const char *id = err ? NULL : vmr_vmlinux_build_id(v);
+		free(cached);
+		if (id && !strcmp(id, k->build_id)) {
+			if (vmr_vmlinux_compressed(v))
+				vmr_vmlcache_write_background(vmr_vmlinux_path(v), dir, id, true);
+			k->vmlinux = v;
+			free(dir);
+			return NULL;
+		}
+		vmr_error_free(err);
+		vmr_vmlinux_close(v);
+	}
+	struct vmr_error *err = vmr_vmlinux_open(path, &k->vmlinux);
+	if (!err && dir && vmr_vmlinux_compressed(k->vmlinux)) {
+		const char *id = vmr_vmlinux_build_id(k->vmlinux);
+		if (id && !strcmp(id, k->build_id)) {
+			vmr_vmlcache_note_source(dir, id, path);
+			vmr_vmlcache_write_background(path, dir, id, false);
+		}
+	}
+	free(dir);
+	return err;
+}
+
 struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 				  struct vmr_kernel **out)
 {
@@ -123,18 +164,18 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 		}
 		k->vmcoreinfo_source = VMR_SRC_VMCOREINFO;
 	}
+	if (k->vmcoreinfo)
+		take_identity(k);
 	if (vmlinux) {
 		k->vmlinux_path = strdup(vmlinux);
 		if (!k->vmlinux_path) {
 			err = &vmr_enomem;
 			goto fail;
 		}
-		err = vmr_vmlinux_open(vmlinux, &k->vmlinux);
+		err = open_vmlinux(k, vmlinux);
 		if (err)
 			goto fail;
 	}
-	if (k->vmcoreinfo)
-		take_identity(k);
 	if (k->vmlinux && (err = check_build_id(k)))
 		goto fail;
 	if (vmr_dump_get_info(dump)->truncated)
