@@ -150,6 +150,10 @@ static int parse_config(const char *buf, size_t len)
 					vmr_orc_table_fini(t);
 					return -1;
 				}
+			/* the vmlinux table: 256-byte slots as the kernel's .orc_lookup
+			 * (a failure leaves the binary search over the whole table) */
+			if (!R.ntabs)
+				vmr_orc_table_build_lookup(t, t->lo, t->hi);
 			R.ntabs++;
 		} else if (sscanf(line, "data %zu", &data) == 1 && data > blob_len) {
 			return -1; /* truncated */
