@@ -12,6 +12,7 @@
  * gdb_commands() builds the command list; add new steps there. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "plugin/gdbfiles.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 
 static const char cmd_gdb_usage[] =
 	"usage: vmregion gdb DUMP [VMLINUX] [--dry-run] [-- GDB-ARGS...]\n"
+	"       vmregion gdb --remote HOST:PORT VMLINUX   (see gdb --remote --help)\n"
 	"\n"
 	"Start gdb on DUMP: the vmlinux loaded at this boot's KASLR slide, the\n"
 	"dump as a remote target (vmregion serve: one thread per CPU, any kernel\n"
@@ -245,10 +247,9 @@ int cmd_gdb(int argc, char **argv)
 	for (int i = 0; i < nopts; i++) {
 		if (i > 0 && !strcmp(argv[i], "--dry-run"))
 			dry_run = true;
-		else if (i > 0 && !strcmp(argv[i], "--remote")) {
-			cli_error("gdb: --remote is not available in this build");
-			return EXIT_BAD;
-		} else
+		else if (i > 0 && !strncmp(argv[i], "--remote", 8))
+			return cmd_gdb_remote(argc, argv); /* a live kernel: cmd_remote.c */
+		else
 			args[nargs++] = argv[i];
 	}
 	int rc = cli_parse_common(nargs, args, cmd_gdb_usage, &opt, rest, &nrest);

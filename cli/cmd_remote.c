@@ -109,18 +109,20 @@ static int relay_monitor(void *ctx, const char *command, FILE *out)
 	const char *c = command + strspn(command, " \t");
 	if (!is_ours(c))
 		return -1;
+	struct monitor_ctx m = { .opt = l->opt, .s = &l->s };
+	if (!strncmp(c, "help", 4)) { /* no kernel needed */
+		int rc = monitor_command(&m, NULL, c, out);
+		fputs("Any other monitor command goes to the stub "
+		      "(QEMU: monitor info registers, monitor info mtree, ...).\n", out);
+		return rc;
+	}
 	struct vmr_error *err = live_kernel(l);
 	if (err) {
 		fprintf(out, "vmregion: %s\n", vmr_error_message(err));
 		vmr_error_free(err);
 		return 1;
 	}
-	struct monitor_ctx m = { .opt = l->opt, .s = &l->s };
-	int rc = monitor_command(&m, l->s.kernel, c, out);
-	if (!strncmp(c, "help", 4))
-		fputs("Any other monitor command goes to the stub "
-		      "(QEMU: monitor info registers, monitor info mtree, ...).\n", out);
-	return rc;
+	return monitor_command(&m, l->s.kernel, c, out);
 }
 
 static void relay_resumed(void *ctx)
@@ -128,11 +130,18 @@ static void relay_resumed(void *ctx)
 	((struct live *)ctx)->stale = true;
 }
 
-/* --remote HOST:PORT out of argv (into *@p hostport); the rest in @p args. */
-static int take_remote(int argc, char **argv, const char **hostport, char **args, int *nargs)
+/* --remote HOST:PORT out of argv (into *@p hostport); the rest in @p args.
+ * -h/--help anywhere prints @p usage. */
+static int take_remote(int argc, char **argv, const char *usage, const char **hostport,
+		       char **args, int *nargs)
 {
 	*hostport = NULL;
 	*nargs = 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
 	for (int i = 0; i < argc; i++) {
 		if (i > 0 && !strcmp(argv[i], "--remote")) {
 			if (i + 1 >= argc) {
@@ -153,7 +162,8 @@ int cmd_serve_remote(int argc, char **argv)
 {
 	struct live l = { 0 };
 	char *args[argc > 0 ? argc : 1], *rest[argc > 0 ? argc : 1];
-	int nargs, nrest, rc = take_remote(argc, argv, &l.opt.dump_path, args, &nargs);
+	int nargs, nrest, rc = take_remote(argc, argv, serve_remote_usage, &l.opt.dump_path, args,
+							&nargs);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_parse_common(nargs, args, serve_remote_usage, &l.opt, rest, &nrest)) >= 0)
@@ -318,7 +328,7 @@ int cmd_gdb_remote(int argc, char **argv)
 			break;
 		}
 	char *args[nopts > 0 ? nopts : 1], *rest[nopts > 0 ? nopts : 1];
-	int nargs, nrest, rc = take_remote(nopts, argv, &hostport, args, &nargs);
+	int nargs, nrest, rc = take_remote(nopts, argv, gdb_remote_usage, &hostport, args, &nargs);
 	if (rc >= 0)
 		return rc;
 	int k = 0;
@@ -359,11 +369,23 @@ int cmd_gdb_remote(int argc, char **argv)
 					       NULL };
 	char *script = find_beside(bindir, scripts), *reader = find_beside(bindir, readers);
 	char *cache = cache_dir();
-	if (cache)
+	if (cache) { /* and its parent: ~/.cache may not exist yet */
+		char *slash = strrchr(cache, '/');
+		if (slash && slash != cache) {
+			*slash = 0;
+			mkdir(cache, 0700);
+			*slash = '/';
+		}
 		mkdir(cache, 0700);
+	}
 	bool cache_ok = cache && !access(cache, W_OK);
 	/* The JIT reader's tables: gdb must not reopen the live target. */
-	char *config = reader && cache_ok ? fmt("%s/live-%d.gdbconfig", cache, (int)getpid()) : NULL;
+	/* One per target, overwritten at each start: the tables change with
+	 * the modules loaded. */
+	char *config = reader && cache_ok ? fmt("%s/live-%s.gdbconfig", cache, hostport) : NULL;
+	for (char *c = config ? strrchr(config, '/') + 1 : NULL; c && *c; c++)
+		if (*c == '/' || *c == ':' || *c == '[' || *c == ']')
+			*c = '_';
 	uint64_t slide = 0;
 	bool config_ok = false;
 	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok)))

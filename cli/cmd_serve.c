@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/monitor.h"
+#include "cli/remote.h"
 #include "plugin/server.h"
 
 #include <ctype.h>
@@ -16,6 +17,7 @@
 
 static const char cmd_serve_usage[] =
 	"usage: vmregion serve DUMP [-k VMLINUX]\n"
+	"       vmregion serve --remote HOST:PORT [-k VMLINUX]   (see serve --remote --help)\n"
 	"\n"
 	"Serve DUMP to gdb as a read-only remote target on stdin/stdout:\n"
 	"    (gdb) target remote | vmregion serve DUMP [-k VMLINUX]\n"
@@ -169,6 +171,9 @@ int monitor_command(void *ctx, struct vmr_kernel *k, const char *command, FILE *
 
 int cmd_serve(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++) /* a live kernel: cmd_remote.c */
+		if (!strncmp(argv[i], "--remote", 8))
+			return cmd_serve_remote(argc, argv);
 	struct cli_common opt = { 0 };
 	char *rest[argc > 0 ? argc : 1];
 	int nrest, rc = cli_parse_common(argc, argv, cmd_serve_usage, &opt, rest, &nrest);

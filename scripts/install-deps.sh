@@ -1,18 +1,28 @@
 #!/bin/sh
 # Install the Debian 12 packages vmregion needs to build, test and benchmark.
-# Usage: scripts/install-deps.sh [--bench] [--fuzz]   (as root, or with sudo available)
+# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--live] [--live-dbg]
+#   (as root, or with sudo available)
 #   --fuzz: clang and its sanitizer/libFuzzer runtime, for -DVMR_FUZZ=ON
+#   --live: QEMU and cpio, and the Debian kernel the live test boots
+#           (vmlinuz only, 27 MB) in $VMR_LIVE_DIR
+#           (default ${XDG_CACHE_HOME:-~/.cache}/vmregion-live)
+#   --live-dbg: also that kernel's debug vmlinux (283 MB download, 590 MB)
 set -eu
 
 pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
       libcmocka-dev zlib1g-dev libzstd-dev zstd gdb python3"
 bench="crash python3-drgn hyperfine time"
 fuzz="clang libclang-rt-14-dev"
+live="qemu-system-x86 cpio"
+live_kernel=
+live_dbg=
 
 for arg in "$@"; do
 	case $arg in
 	--bench) pkgs="$pkgs $bench" ;;
 	--fuzz) pkgs="$pkgs $fuzz" ;;
+	--live) pkgs="$pkgs $live"; live_kernel=1 ;;
+	--live-dbg) pkgs="$pkgs $live"; live_kernel=1; live_dbg=1 ;;
 	esac
 done
 
@@ -24,9 +34,27 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# The kernel of tests/live: one file out of each Debian package, kept
+# outside the source tree.
+[ -n "$live_kernel" ] || exit 0
+kver=6.1.0-56-cloud-amd64
+dir=${VMR_LIVE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vmregion-live}
+mkdir -p "$dir"
+fetch_one() { # package, path inside it
+	[ -s "$dir/$(basename "$2")" ] && return 0
+	tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
+	(cd "$tmp" && apt-get download -q "$1" >/dev/null 2>&1) ||
+		{ $SUDO apt-get update -qq && (cd "$tmp" && apt-get download -q "$1" >/dev/null); }
+	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" ".$2"
+	mv "$tmp$2" "$dir/"
+	rm -rf "$tmp"
+}
+fetch_one "linux-image-$kver-unsigned" "/boot/vmlinuz-$kver"
+[ -z "$live_dbg" ] || fetch_one "linux-image-$kver-dbg" "/usr/lib/debug/boot/vmlinux-$kver"

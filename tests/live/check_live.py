@@ -190,7 +190,7 @@ def with_vmlinux(port, facts, vmlinux, tmp):
           "vmregion gdb --remote: vmlinux at guest _text - vmlinux _text = 0x%x" % slide)
     p = subprocess.run([VMREGION, "gdb", "--remote", "127.0.0.1:%d" % port, vmlinux, "--",
                         "-batch", "-ex", "p jiffies", "-ex", "p/x &jiffies",
-                        "-ex", "info vmregion $rip", "-ex", "monitor info"],
+                        "-ex", "info vmregion $rip", "-ex", "bt", "-ex", "monitor info"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                        timeout=GDB_TIMEOUT)
     out = p.stdout.decode(errors="replace")
@@ -202,6 +202,9 @@ def with_vmlinux(port, facts, vmlinux, tmp):
           "p &jiffies = the guest's 0x%x" % facts["jiffies"])
     check(re.search(r"^[0-9a-f]{16}\s+kernel-image\s+\.text\s+\w+\+0x", out, re.M) is not None,
           "info vmregion $rip with the vmlinux: kernel text with a symbol")
+    check(re.search(r"^#\d+ .* in (start_kernel|secondary_startup_64|do_idle|cpu_startup_entry) ",
+                    out, re.M) is not None,
+          "bt of the stopped CPU reaches its idle loop or start_kernel")
     m = re.search(r"kaslr slide\s+0x([0-9a-f]+)", out)
     check(m and int(m.group(1), 16) == slide, "monitor info with the vmlinux: slide 0x%x" % slide)
 
