@@ -25,8 +25,8 @@
 
 /** Names handed out live in chunks that never move. */
 #define ARENA_CHUNK (64u << 10)
-/** Single reads of an address before the whole array is read instead. */
-#define MAX_SINGLE_READS 32
+/** Addresses are read and decoded in blocks of this many (4 KiB of offsets). */
+#define ADDR_BLOCK 1024u
 
 struct tokens {
 	char table[256 * 64 + KSYM_NAME_LEN];
@@ -54,14 +54,14 @@ struct vmr_kallsyms {
 	char *type;              /* type letter of each symbol */
 	struct vmr_symnames by_name;
 
-	/* Addresses, read when first needed (a few names need a few reads). */
+	/* Addresses, read a block at a time when first needed: the table is
+	 * in address order (the kernel's get_symbol_pos() searches it too), so
+	 * a search by address reads ~log2(n / ADDR_BLOCK) blocks. */
 	vmr_read_fn read;
 	void *ctx;
 	uint64_t offsets, addresses, relative_base;
-	size_t single_reads;
-	uint64_t *addr;          /* every address, table order, once read */
-	bool addr_failed;
-	struct vmr_symaddrs by_addr;
+	uint64_t **block;        /* decoded addresses, NULL = not read yet */
+	bool addr_failed;        /* a block could not be read */
 
 	const char **decoded;    /* names expanded so far, by symbol */
 	struct chunk *arena;
@@ -366,64 +366,53 @@ static uint64_t offset_addr(const struct vmr_kallsyms *ks, int32_t off)
 	return ks->relative_base - 1 - (uint64_t)(int64_t)off;
 }
 
-/** Read every address (once) and index them. */
-static bool addrs_ready(struct vmr_kallsyms *ks)
+/** Read and decode the block of addresses holding symbol @p i. */
+static uint64_t *addr_block(struct vmr_kallsyms *ks, size_t i)
 {
-	if (ks->addr || ks->addr_failed)
-		return ks->addr;
-	ks->addr_failed = true;
-	uint64_t *v = malloc(ks->n * sizeof(*v));
-	uint32_t *all = malloc(ks->n * sizeof(*all));
-	int32_t *off = ks->offsets ? malloc(ks->n * sizeof(*off)) : NULL;
-	struct vmr_error *err = NULL;
-	if (!v || !all || (ks->offsets && !off))
-		goto out;
-	if (!ks->offsets) {
-		err = read_array(ks->read, ks->ctx, ks->addresses, ks->n, 8, v,
-				 "kallsyms_addresses");
-	} else {
-		err = read_array(ks->read, ks->ctx, ks->offsets, ks->n, 4, off,
-				 "kallsyms_offsets");
-		for (size_t i = 0; !err && i < ks->n; i++)
-			v[i] = offset_addr(ks, off[i]);
-	}
-	if (err)
-		goto out;
-	for (size_t i = 0; i < ks->n; i++)
-		all[i] = (uint32_t)i;
-	/* Ties in table order, the kernel's get_symbol_pos(). */
-	if (vmr_symaddrs_build(&ks->by_addr, v, all, ks->n, NULL, NULL))
-		goto out;
-	ks->addr = v;
-	v = NULL;
-	ks->addr_failed = false;
-out:
-	vmr_error_free(err);
-	free(v);
-	free(all);
-	free(off);
-	return ks->addr;
-}
-
-/** The address of symbol @p i: one element read, until many are asked for. */
-static struct vmr_error *addr_of(struct vmr_kallsyms *ks, uint32_t i, uint64_t *out)
-{
-	if (ks->addr || (ks->single_reads >= MAX_SINGLE_READS && addrs_ready(ks))) {
-		*out = ks->addr[i];
+	size_t b = i / ADDR_BLOCK;
+	if (ks->block[b])
+		return ks->block[b];
+	size_t first = b * ADDR_BLOCK;
+	size_t cnt = ks->n - first < ADDR_BLOCK ? ks->n - first : ADDR_BLOCK;
+	uint64_t *v = malloc(ADDR_BLOCK * sizeof(*v));
+	if (!v)
 		return NULL;
-	}
-	ks->single_reads++;
 	struct vmr_error *err;
 	if (!ks->offsets) {
-		err = ks->read(ks->ctx, ks->addresses + 8ull * i, out, 8);
-		return err ? vmr_error_prefix(err, "kallsyms_addresses[%u]", i) : NULL;
+		err = ks->read(ks->ctx, ks->addresses + 8ull * first, v, 8 * cnt);
+	} else {
+		int32_t off[ADDR_BLOCK];
+		err = ks->read(ks->ctx, ks->offsets + 4ull * first, off, 4 * cnt);
+		for (size_t k = 0; !err && k < cnt; k++)
+			v[k] = offset_addr(ks, off[k]);
 	}
-	int32_t off;
-	err = ks->read(ks->ctx, ks->offsets + 4ull * i, &off, 4);
-	if (err)
-		return vmr_error_prefix(err, "kallsyms_offsets[%u]", i);
-	*out = offset_addr(ks, off);
-	return NULL;
+	if (err) {
+		vmr_error_free(err);
+		free(v);
+		return NULL;
+	}
+	return ks->block[b] = v;
+}
+
+/* vmr_symsearch() accessor; a block that cannot be read flags the table. */
+static uint64_t addr_at(void *ctx, size_t i)
+{
+	struct vmr_kallsyms *ks = ctx;
+	uint64_t *v = addr_block(ks, i);
+	if (!v) {
+		ks->addr_failed = true;
+		return 0;
+	}
+	return v[i % ADDR_BLOCK];
+}
+
+/** The address of symbol @p i.  @return false if it cannot be read. */
+static bool addr_of(struct vmr_kallsyms *ks, uint32_t i, uint64_t *out)
+{
+	uint64_t *v = addr_block(ks, i);
+	if (v)
+		*out = v[i % ADDR_BLOCK];
+	return v;
 }
 
 /**
@@ -499,8 +488,9 @@ struct vmr_error *vmr_kallsyms_load(const struct vmr_kallsyms_addrs *a,
 		ks->pos = malloc(num * sizeof(*ks->pos));
 		ks->type = malloc(num);
 		ks->decoded = calloc(num, sizeof(*ks->decoded));
+		ks->block = calloc((num + ADDR_BLOCK - 1) / ADDR_BLOCK, sizeof(*ks->block));
 	}
-	if (!ks || !hash || !ks->tok || !ks->pos || !ks->type || !ks->decoded) {
+	if (!ks || !hash || !ks->tok || !ks->pos || !ks->type || !ks->decoded || !ks->block) {
 		free(hash);
 		vmr_kallsyms_free(ks);
 		return &vmr_enomem;
@@ -531,9 +521,11 @@ void vmr_kallsyms_free(struct vmr_kallsyms *ks)
 		free(c);
 	}
 	vmr_symnames_free(&ks->by_name);
-	vmr_symaddrs_free(&ks->by_addr);
+	if (ks->block)
+		for (size_t b = 0; b < (ks->n + ADDR_BLOCK - 1) / ADDR_BLOCK; b++)
+			free(ks->block[b]);
+	free(ks->block);
 	free(ks->decoded);
-	free(ks->addr);
 	free(ks->names);
 	free(ks->pos);
 	free(ks->type);
@@ -557,13 +549,8 @@ bool vmr_kallsyms_lookup(struct vmr_kallsyms *ks, const char *name, uint64_t *ad
 	uint32_t i;
 	if (!vmr_symnames_find(&ks->by_name, name, sym_is, ks, &i))
 		return false;
-	if (addr) {
-		struct vmr_error *err = addr_of(ks, i, addr);
-		if (err) {
-			vmr_error_free(err);
-			return false;
-		}
-	}
+	if (addr && !addr_of(ks, i, addr))
+		return false;
 	if (type)
 		*type = ks->type[i];
 	return true;
@@ -572,17 +559,18 @@ bool vmr_kallsyms_lookup(struct vmr_kallsyms *ks, const char *name, uint64_t *ad
 bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr, const char **name,
 			    uint64_t *start, uint64_t *size, char *type)
 {
-	size_t pos;
+	size_t i;
 	uint64_t gap;
-	if (!addrs_ready(ks) || !vmr_symaddrs_find(&ks->by_addr, addr, &pos, &gap))
+	ks->addr_failed = false;
+	bool found = vmr_symsearch(ks->n, addr_at, ks, addr, &i, &gap);
+	if (!found || ks->addr_failed)
 		return false;
-	uint64_t sa = ks->by_addr.e[pos].addr;
+	uint64_t sa = addr_at(ks, i);
 	uint64_t sz = gap <= MAX_SYM_GAP ? gap : 0;
 	if (addr - sa >= sz && addr != sa)
 		return false;
-	uint32_t i = ks->by_addr.e[pos].sym;
 	const char *nm = NULL;
-	if (name && !(nm = name_of(ks, i)))
+	if (name && !(nm = name_of(ks, (uint32_t)i)))
 		return false;
 	if (name)
 		*name = nm;
@@ -598,17 +586,17 @@ bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr, const char *
 bool vmr_kallsyms_symbol_at(struct vmr_kallsyms *ks, size_t i, const char **name,
 			    uint64_t *addr, char *type)
 {
-	if (i >= ks->n || !addrs_ready(ks))
+	uint64_t a;
+	if (i >= ks->n || !addr_of(ks, (uint32_t)i, &a))
 		return false;
-	uint32_t s = ks->by_addr.e[i].sym;
 	const char *nm = NULL;
-	if (name && !(nm = name_of(ks, s)))
+	if (name && !(nm = name_of(ks, (uint32_t)i)))
 		return false;
 	if (name)
 		*name = nm;
 	if (addr)
-		*addr = ks->by_addr.e[i].addr;
+		*addr = a;
 	if (type)
-		*type = ks->type[s];
+		*type = ks->type[i];
 	return true;
 }

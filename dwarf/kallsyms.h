@@ -34,10 +34,10 @@ struct vmr_kallsyms;
 /**
  * Read kallsyms: the token table and the compressed names, which are
  * checked and indexed by a hash made from their tokens (no name is
- * expanded).  Addresses are read when asked for: one element for a name
- * lookup, the whole array for the first search by address or after
- * MAX_SINGLE_READS lookups.  Its last element is read here, so that a
- * table cut short fails now.
+ * expanded).  Addresses are read when asked for, 1024 at a time: the
+ * table is in address order (the kernel's own binary search relies on it),
+ * so a search by address reads a few blocks, a name lookup one.  The last
+ * element is read here, so that a table cut short fails now.
  *
  * With kallsyms_offsets the address scheme is decided from the data:
  * under CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP up to 6.14) an offset
@@ -92,7 +92,8 @@ bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr,
 			    char *type);
 
 /**
- * The @p i-th symbol in address order (for listings and tests).
+ * The @p i-th symbol of the table, which is in address order (for
+ * listings and tests).
  * @return false if @p i is out of range.
  */
 bool vmr_kallsyms_symbol_at(struct vmr_kallsyms *ks, size_t i,

@@ -112,26 +112,16 @@ struct vmr_error *vmr_symaddrs_build(struct vmr_symaddrs *t, const uint64_t *add
 	return NULL;
 }
 
+static uint64_t entry_addr(void *ctx, size_t i)
+{
+	const struct vmr_symaddrs *t = ctx;
+	return t->e[i].addr;
+}
+
 bool vmr_symaddrs_find(const struct vmr_symaddrs *t, uint64_t addr, size_t *pos,
 		       uint64_t *gap)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->e[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return false;
-	size_t i = lo - 1;
-	uint64_t sa = t->e[i].addr;
-	while (i > 0 && t->e[i - 1].addr == sa)
-		i--;
-	*pos = i;
-	*gap = lo < t->n ? t->e[lo].addr - sa : UINT64_MAX;
-	return true;
+	return vmr_symsearch(t->n, entry_addr, (void *)t, addr, pos, gap);
 }
 
 void vmr_symaddrs_free(struct vmr_symaddrs *t)

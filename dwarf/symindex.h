@@ -104,11 +104,35 @@ struct vmr_error *vmr_symaddrs_build(struct vmr_symaddrs *t, const uint64_t *add
 				     void *ctx);
 
 /**
- * The first entry (in index order) of the highest address at or below
- * @p addr, and the distance from it to the next higher address
- * (UINT64_MAX when there is none).
- * @return false if every symbol is above @p addr.
+ * Over @p n addresses in ascending order, read through @p at: the first
+ * position of the highest address at or below @p addr (the kernel's
+ * get_symbol_pos()), and the distance from it to the next higher address
+ * (UINT64_MAX when there is none).  Inline, so that each caller's @p at is.
+ * @return false if every address is above @p addr.
  */
+static inline bool vmr_symsearch(size_t n, uint64_t (*at)(void *ctx, size_t i), void *ctx,
+				 uint64_t addr, size_t *pos, uint64_t *gap)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (at(ctx, mid) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	size_t i = lo - 1;
+	uint64_t sa = at(ctx, i);
+	while (i > 0 && at(ctx, i - 1) == sa)
+		i--;
+	*pos = i;
+	*gap = lo < n ? at(ctx, lo) - sa : UINT64_MAX;
+	return true;
+}
+
+/** vmr_symsearch() over the index: @p pos is a position in t->e. */
 bool vmr_symaddrs_find(const struct vmr_symaddrs *t, uint64_t addr, size_t *pos,
 		       uint64_t *gap);
 
