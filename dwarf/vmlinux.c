@@ -41,6 +41,9 @@ static bool kallsyms_ignored(const char *s)
 		"$", ".L", "__crc_", "__kstrtab_", "__kstrtabns_", "__kcfi_typeid_",
 		"__efistub_",
 	};
+	/* Every prefix starts with one of these: most names stop here. */
+	if (s[0] != '$' && s[0] != '.' && !(s[0] == '_' && s[1] == '_'))
+		return false;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
 			return true;
