@@ -7,7 +7,11 @@
  *
  * Each callback read is a round trip to the stub (QEMU answers at most 2 KiB
  * per packet), so missing pages next to each other are fetched in one call
- * and a page once read is kept until vmr_dump_live_invalidate().
+ * and a page once read is kept until vmr_dump_live_invalidate().  A small
+ * read of a page not seen before is read alone (one packet, not two): the
+ * memory scan for VMCOREINFO reads 16 bytes of thousands of pages once
+ * each; a page read a second time (page tables, structures) is then
+ * fetched whole and kept.
  */
 #include "vmcore/dump-priv.h"
 
@@ -25,6 +29,10 @@
 #define MAX_LIVE_CPUS 512u
 #define DEFAULT_MAX_READ (64u << 10)
 #define DEFAULT_MAX_PADDR (4ULL << 30)
+/* Reads up to this size of a page seen for the first time are not cached. */
+#define SMALL_READ 64u
+/* Pages remembered as seen once (a power of two). */
+#define SEEN_SLOTS 8192u
 
 struct slot {
 	uint64_t pfn; /* UINT64_MAX: empty */
@@ -38,7 +46,35 @@ struct vmr_live {
 	unsigned int used;
 	unsigned char *run;   /* buffer of one fetch */
 	size_t run_size;
+	uint64_t *seen;       /* pfns read once with a small read; UINT64_MAX empty */
+	unsigned int nseen;
 };
+
+static void seen_clear(struct vmr_live *l)
+{
+	for (unsigned int i = 0; i < SEEN_SLOTS; i++)
+		l->seen[i] = UINT64_MAX;
+	l->nseen = 0;
+}
+
+/* @return whether @pfn was seen before; remember it if not. */
+static bool seen_before(struct vmr_live *l, uint64_t pfn)
+{
+	unsigned int i = (unsigned int)(pfn * 0x9e3779b97f4a7c15ULL >> 48) & (SEEN_SLOTS - 1);
+	for (;; i = (i + 1) & (SEEN_SLOTS - 1)) {
+		if (l->seen[i] == pfn)
+			return true;
+		if (l->seen[i] == UINT64_MAX)
+			break;
+	}
+	if (l->nseen >= SEEN_SLOTS / 4 * 3) {
+		seen_clear(l);
+		return seen_before(l, pfn);
+	}
+	l->seen[i] = pfn;
+	l->nseen++;
+	return false;
+}
 
 static void cache_clear(struct vmr_live *l)
 {
@@ -105,6 +141,12 @@ struct vmr_error *vmr_live_read_phys(struct vmr_dump *d, uint64_t paddr, void *b
 		uint64_t pfn = paddr / PAGE, off = paddr % PAGE;
 		size_t n = PAGE - off < len ? (size_t)(PAGE - off) : len;
 		struct slot *s = cache_find(l, pfn);
+		if (s->pfn != pfn && len <= SMALL_READ && n == len && !seen_before(l, pfn)) {
+			struct vmr_error *err = l->ops.read_phys(l->ctx, paddr, out, n);
+			if (err)
+				return err;
+			goto next;
+		}
 		if (s->pfn != pfn) {
 			/* This page and the missing ones after it up to the end
 			 * of the request: one fetch. */
@@ -143,6 +185,7 @@ void vmr_live_close(struct vmr_dump *d)
 		return;
 	cache_clear(l);
 	free(l->slots);
+	free(l->seen);
 	free(l->run);
 	free(l);
 	d->live = NULL;
@@ -170,6 +213,7 @@ struct vmr_error *vmr_dump_live_invalidate(struct vmr_dump *d)
 	if (!d || !d->live)
 		return vmr_error_new(VMR_ERR_INVALID, "vmr_dump_live_invalidate: not a live dump");
 	cache_clear(d->live);
+	seen_clear(d->live);
 	return read_cpus(d);
 }
 
@@ -201,12 +245,14 @@ struct vmr_error *vmr_dump_open_live(const char *name, const struct vmr_live_ops
 	if (l->run_size > (1u << 20))
 		l->run_size = 1u << 20;
 	l->run = malloc(l->run_size);
-	if (!l->run) {
+	l->seen = malloc(SEEN_SLOTS * sizeof(*l->seen));
+	if (!l->run || !l->seen) {
 		vmr_dump_close(d);
 		return &vmr_enomem;
 	}
 	for (unsigned int i = 0; i < SLOTS; i++)
 		l->slots[i].pfn = UINT64_MAX;
+	seen_clear(l);
 	d->info.format = VMR_DUMP_LIVE;
 	d->info.format_name = ops->format_name ? ops->format_name : "live target";
 	d->info.max_paddr = ops->max_paddr ? ops->max_paddr : DEFAULT_MAX_PADDR;
