@@ -84,6 +84,8 @@ static struct vmr_error *live_kernel(struct live *l)
 	vmr_kernel_close(l->s.kernel);
 	l->s.kernel = NULL;
 	if (!l->s.dump) {
+		if ((err = vmr_remote_direct_map(l->r, l->opt.vmlinux)))
+			return err; /* no PhyMemMode, and the direct map not found */
 		err = vmr_dump_open_live(vmr_remote_name(l->r), vmr_remote_live_ops(l->r), l->r,
 					 &l->s.dump);
 	} else {
@@ -179,8 +181,8 @@ int cmd_serve_remote(int argc, char **argv)
 		return cli_fail(err);
 	if (!vmr_remote_has_phys(l.r))
 		cli_warn("%s: the stub has no physical-memory mode (qqemu.PhyMemMode): "
-			 "gdb's packets are relayed, vmregion's monitor commands cannot read "
-			 "memory", l.opt.dump_path);
+			 "vmregion reads the kernel through its direct map%s", l.opt.dump_path,
+			 l.opt.vmlinux ? "" : " (needs -k VMLINUX)");
 	struct vmr_relay_options ro = { .monitor = relay_monitor, .resumed = relay_resumed,
 					.ctx = &l };
 	bool closed;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "dwarf/vmlinux.h"
 #include "plugin/rsp.h"
 
 /* Seconds a synchronous request waits for its reply. */
@@ -59,6 +60,8 @@ struct vmr_remote {
 	size_t packet_size;     /* the stub's PacketSize */
 	size_t max_read;        /* bytes per m request */
 	bool has_phys, phys_on;
+	bool has_direct;        /* no PhyMemMode: physical = direct_base + virtual */
+	uint64_t direct_base;
 	/* g packet layout: byte offset and size of each wanted register, -1 if absent */
 	int off[NWANTED], size[NWANTED];
 	char gdb_thread[64];    /* gdb's last Hg argument, "" if none */
@@ -365,17 +368,53 @@ struct vmr_error *vmr_remote_virtual_mode(struct vmr_remote *r)
 	return NULL;
 }
 
+/* m packets from @addr on, in the stub's current mode; @what names the
+ * address space in errors. */
+static struct vmr_error *read_mem(struct vmr_remote *r, uint64_t addr, void *buf, size_t len,
+				  const char *what)
+{
+	unsigned char *out = buf;
+	while (len) {
+		size_t chunk = len < r->max_read ? len : r->max_read;
+		char req[64];
+		const char *rep;
+		size_t n;
+		snprintf(req, sizeof(req), "m%" PRIx64 ",%zx", addr, chunk);
+		struct vmr_error *err = request_str(r, req, &rep, &n);
+		if (err)
+			return err;
+		long got = n && rep[0] != 'E' ? vmr_rsp_hex_decode(rep, n, out, chunk) : -1;
+		if (got <= 0)
+			return vmr_error_fault(addr, "%s: %s 0x%" PRIx64 " not readable (%.8s)",
+					       r->name, what, addr, n ? rep : "empty reply");
+		out += got;
+		addr += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	return NULL;
+}
+
 static struct vmr_error *read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
 {
 	struct vmr_remote *r = ctx;
-	const char *rep;
-	size_t n;
-	struct vmr_error *err;
-	if (!r->has_phys)
-		return vmr_error_fault(paddr, "%s: the stub cannot read physical memory "
-				       "(no qqemu.PhyMemMode)", r->name);
+	if (!r->has_phys) {
+		if (!r->has_direct)
+			return vmr_error_fault(paddr, "%s: the stub cannot read physical memory "
+					       "(no qqemu.PhyMemMode)", r->name);
+		if (paddr > UINT64_MAX - r->direct_base - len)
+			return vmr_error_fault(paddr, "%s: physical 0x%" PRIx64 " past the direct map",
+					       r->name, paddr);
+		struct vmr_error *err = read_mem(r, r->direct_base + paddr, buf, len, "direct map");
+		if (!err)
+			return NULL;
+		vmr_error_free(err); /* the fault names the physical address */
+		return vmr_error_fault(paddr, "%s: physical 0x%" PRIx64 " (direct map 0x%" PRIx64
+				       ") not readable", r->name, paddr, r->direct_base + paddr);
+	}
 	if (!r->phys_on) {
-		err = request_str(r, "Qqemu.PhyMemMode:1", &rep, &n);
+		const char *rep;
+		size_t n;
+		struct vmr_error *err = request_str(r, "Qqemu.PhyMemMode:1", &rep, &n);
 		if (err)
 			return err;
 		if (strcmp(rep, "OK"))
@@ -383,22 +422,68 @@ static struct vmr_error *read_phys(void *ctx, uint64_t paddr, void *buf, size_t 
 					       r->name, rep);
 		r->phys_on = true;
 	}
-	unsigned char *out = buf;
-	while (len) {
-		size_t chunk = len < r->max_read ? len : r->max_read;
-		char req[64];
-		snprintf(req, sizeof(req), "m%" PRIx64 ",%zx", paddr, chunk);
-		err = request_str(r, req, &rep, &n);
-		if (err)
-			return err;
-		long got = n && rep[0] != 'E' ? vmr_rsp_hex_decode(rep, n, out, chunk) : -1;
-		if (got <= 0)
-			return vmr_error_fault(paddr, "%s: physical 0x%" PRIx64 " not readable (%.8s)",
-					       r->name, paddr, n ? rep : "empty reply");
-		out += got;
-		paddr += (uint64_t)got;
-		len -= (size_t)got;
+	return read_mem(r, paddr, buf, len, "physical");
+}
+
+/* Un-randomized direct-map base (4-level), when the kernel has no
+ * page_offset_base (CONFIG_RANDOMIZE_MEMORY=n). */
+#define DIRECT_MAP_L4 0xffff888000000000ULL
+#define KERNEL_MAP 0xffffffff80000000ULL
+#define SLIDE_ALIGN (2ULL << 20) /* CONFIG_PHYSICAL_ALIGN */
+#define BANNER_BYTES 64
+
+struct vmr_error *vmr_remote_direct_map(struct vmr_remote *r, const char *path)
+{
+	if (r->has_phys || r->has_direct)
+		return NULL;
+	if (!path)
+		return vmr_error_new(VMR_ERR_INVALID, "%s: the stub cannot read physical memory "
+				     "(no qqemu.PhyMemMode): give the vmlinux (-k) to read it "
+				     "through the kernel's direct map", r->name);
+	struct vmr_vmlinux *v;
+	struct vmr_error *err = vmr_vmlinux_open(path, &v);
+	if (err)
+		return err;
+	uint64_t banner, rodata, rosize, pob, text;
+	const void *data;
+	if (!vmr_vmlinux_symbol(v, "linux_banner", &banner, NULL) ||
+	    !vmr_vmlinux_symbol(v, "_text", &text, NULL)) {
+		vmr_vmlinux_close(v);
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no linux_banner or _text", path);
 	}
+	err = vmr_vmlinux_section(v, ".rodata", &rodata, &rosize, &data);
+	if (!err && (!data || banner < rodata || banner - rodata > rosize - BANNER_BYTES))
+		err = vmr_error_new(VMR_ERR_FORMAT, "%s: linux_banner not in .rodata", path);
+	if (err) {
+		vmr_vmlinux_close(v);
+		return err;
+	}
+	const unsigned char *want = (const unsigned char *)data + (banner - rodata);
+	/* The slide: where the running kernel's banner is (2 MiB steps in
+	 * the 1 GiB image window), one virtual read per candidate. */
+	bool found = false;
+	uint64_t slide = 0;
+	for (uint64_t s = 0; !found && text + s < KERNEL_MAP + (1ULL << 30); s += SLIDE_ALIGN) {
+		unsigned char got[BANNER_BYTES];
+		struct vmr_error *e = read_mem(r, banner + s, got, sizeof(got), "virtual");
+		if (!e && !memcmp(got, want, sizeof(got))) {
+			found = true;
+			slide = s;
+		}
+		vmr_error_free(e);
+	}
+	if (!found) {
+		vmr_vmlinux_close(v);
+		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: the linux_banner of %s is nowhere in "
+				     "the kernel image window", r->name, path);
+	}
+	r->direct_base = DIRECT_MAP_L4;
+	if (vmr_vmlinux_symbol(v, "page_offset_base", &pob, NULL))
+		err = read_mem(r, pob + slide, &r->direct_base, sizeof(r->direct_base), "virtual");
+	vmr_vmlinux_close(v);
+	if (err)
+		return err;
+	r->has_direct = true;
 	return NULL;
 }
 
@@ -643,6 +728,15 @@ static struct vmr_error *handshake(struct vmr_remote *r)
 	if ((err = vmr_remote_virtual_mode(r)))
 		return err;
 	learn_layout(r, has_xml);
+	/* As a stub without PhyMemMode and control registers (kgdb) would
+	 * be: the direct-map path, testable against QEMU. */
+	const char *virt = getenv("VMREGION_REMOTE_VIRTUAL");
+	if (virt && *virt && strcmp(virt, "0")) {
+		r->has_phys = false;
+		for (size_t i = 0; i < NWANTED; i++)
+			if (wanted[i].dest != R_GPR)
+				r->off[i] = -1;
+	}
 	err = request_str(r, "?", &rep, &n);
 	if (err)
 		return err;

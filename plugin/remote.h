@@ -39,6 +39,15 @@ VMR_API const struct vmr_live_ops *vmr_remote_live_ops(const struct vmr_remote *
 VMR_API bool vmr_remote_has_phys(const struct vmr_remote *r);
 
 /**
+ * For a stub without physical-memory mode (kgdb): find the running
+ * kernel's slide (its linux_banner against @p vmlinux's, 2 MiB steps) and
+ * page_offset_base, after which physical reads go through the direct map.
+ * Nothing to do when the stub has PhyMemMode; an error when it has not and
+ * @p vmlinux is NULL.
+ */
+VMR_API struct vmr_error *vmr_remote_direct_map(struct vmr_remote *r, const char *vmlinux);
+
+/**
  * Send @p len bytes of payload and wait for the reply packet, skipping 'O'
  * console packets.  *@p reply (NUL-terminated) is valid until the next call.
  */

@@ -16,7 +16,9 @@ the serial console.  Checks:
     jiffies went up and the monitor answers again;
   - with the vmlinux (when fetched with --live-dbg): `vmregion gdb --remote`
     loads it at the slide _text(guest) - _text(vmlinux), `p jiffies` is
-    plausible and `p &jiffies` is the guest's address.
+    plausible, `p &jiffies` is the guest's address and `bt` reaches the idle
+    loop; and with the stub treated as one without PhyMemMode and control
+    registers (kgdb), the slide and a vmalloc area through the direct map.
 Exit 77 (skipped) when QEMU, cpio or the kernel is missing.
 """
 import os
@@ -209,6 +211,28 @@ def with_vmlinux(port, facts, vmlinux, tmp):
     check(m and int(m.group(1), 16) == slide, "monitor info with the vmlinux: slide 0x%x" % slide)
 
 
+def virtual_only(port, facts, vmlinux):
+    """As against kgdb: no PhyMemMode, no control registers (the relay is
+    told so by VMREGION_REMOTE_VIRTUAL=1): the kernel is read through its
+    direct map, found with the vmlinux."""
+    va_start, va_end, caller = facts["vmalloc"][0]
+    env = dict(os.environ, VMREGION_REMOTE_VIRTUAL="1")
+    args = ["-nx", "-q", "-batch", "-ex",
+            "target remote | %s serve --remote 127.0.0.1:%d -k %s" % (VMREGION, port, vmlinux),
+            "-ex", "monitor info", "-ex", "monitor vmregion %x" % (va_start + 0x10)]
+    p = subprocess.run([GDB] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, env=env, timeout=GDB_TIMEOUT)
+    out = p.stdout.decode(errors="replace")
+    print("---- without PhyMemMode and control registers\n" + out)
+    check("no physical-memory mode" in out, "the relay says it reads through the direct map")
+    m = re.search(r"kaslr slide\s+0x([0-9a-f]+)", out)
+    check(m and int(m.group(1), 16) == facts["_text"] - vmlinux_text(vmlinux),
+          "direct-map reads: the slide")
+    want = "vmalloc 0x%016x-0x%016x" % (va_start, va_end)
+    check(re.search(r"^%016x .*%s.* by %s" % (va_start + 0x10, want, re.escape(caller)), out,
+                    re.M) is not None, "direct-map reads: monitor vmregion of a vmalloc area")
+
+
 def main():
     d = live_dir()
     kernel = os.path.join(d, "vmlinuz-" + KVER)
@@ -235,6 +259,7 @@ def main():
         without_vmlinux(port, facts)
         if os.path.exists(vmlinux):
             with_vmlinux(port, facts, vmlinux, tmp)
+            virtual_only(port, facts, vmlinux)
         else:
             print("note: %s not found (scripts/install-deps.sh --live-dbg): "
                   "the vmlinux checks are skipped" % vmlinux)
