@@ -46,6 +46,10 @@ struct vmr_dwinfo {
 	bool load_tried;
 	struct vmr_error *open_err; /* sticky: why DWARF is unusable */
 	Dwarf_Off *cus;             /* offsets of every unit DIE */
+	bool cus_listed;
+	struct vmr_arange *ar;      /* .debug_aranges, without the loader */
+	size_t nar;
+	bool ar_tried;
 	size_t ncus;
 	size_t last_hit;            /* index in cus of the previous hit */
 	struct cache_ent *cache;
@@ -65,6 +69,7 @@ void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v)
 		free(dw->cache[i].key);
 	free(dw->cache);
 	free(dw->cus);
+	free(dw->ar);
 	free(dw);
 	v->dw = NULL;
 }
@@ -94,8 +99,8 @@ static struct vmr_error *dwarf_state(struct vmr_vmlinux *v, struct vmr_dwinfo **
 	return NULL;
 }
 
-/** Create the Dwarf handle over every unit and list the units, once. */
-static struct vmr_error *dwarf_load(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
+/** Create the Dwarf handle over every unit, once (no unit is read). */
+static struct vmr_error *dwarf_handle(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
 {
 	struct vmr_dwinfo *dw;
 	struct vmr_error *err = dwarf_state(v, &dw);
@@ -113,32 +118,49 @@ static struct vmr_error *dwarf_load(struct vmr_vmlinux *v, struct vmr_dwinfo **o
 		} else {
 			dw->dbg = dwarf_begin_elf(v->elf, DWARF_C_READ, NULL);
 		}
-		if (!dw->dbg) {
+		if (!dw->dbg)
 			dw->open_err = vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no usable DWARF: %s",
 						     v->path, dwarf_errmsg(-1));
-		} else {
-			size_t cap = 0;
-			Dwarf_CU *cu = NULL;
-			Dwarf_Die cudie;
-			uint8_t unit_type;
-			while (!dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie,
-						NULL)) {
-				if (dw->ncus == cap) {
-					cap = cap ? 2 * cap : 1024;
-					Dwarf_Off *n = realloc(dw->cus, cap * sizeof(*n));
-					if (!n)
-						return &vmr_enomem;
-					dw->cus = n;
+	}
+	if (dw->open_err)
+		return copy_err(dw->open_err);
+	*out = dw;
+	return NULL;
+}
+
+/**
+ * The handle and the list of every unit, for the type scans.  A source
+ * line needs neither the list nor the unit headers it reads, which are
+ * spread over all of .debug_info (160 MB in the Debian 6.1 vmlinux).
+ */
+static struct vmr_error *dwarf_load(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_handle(v, &dw);
+	if (err)
+		return err;
+	if (!dw->cus_listed) {
+		dw->cus_listed = true;
+		size_t cap = 0;
+		Dwarf_CU *cu = NULL;
+		Dwarf_Die cudie;
+		uint8_t unit_type;
+		while (!dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie, NULL)) {
+			if (dw->ncus == cap) {
+				cap = cap ? 2 * cap : 1024;
+				Dwarf_Off *n = realloc(dw->cus, cap * sizeof(*n));
+				if (!n) {
+					dw->cus_listed = false;
+					return &vmr_enomem;
 				}
-				dw->cus[dw->ncus++] = dwarf_dieoffset(&cudie);
-				if (dw->ncus > (1u << 22))
-					break;
+				dw->cus = n;
 			}
+			dw->cus[dw->ncus++] = dwarf_dieoffset(&cudie);
+			if (dw->ncus > (1u << 22))
+				break;
 		}
 	}
-	if (v->dw->open_err)
-		return copy_err(v->dw->open_err);
-	*out = v->dw;
+	*out = dw;
 	return NULL;
 }
 
@@ -576,8 +598,33 @@ static struct vmr_error *unit_of(struct vmr_vmlinux *v, uint64_t addr, bool whol
 		Dwarf *dbg;
 		return vmr_dwload_unit(dw->load, addr, &dbg, cudie);
 	}
-	if ((err = dwarf_load(v, &dw)))
+	if ((err = dwarf_handle(v, &dw)))
 		return err;
+	if (!dw->load && !dw->ar_tried) {
+		/* Our index of .debug_aranges: dwarf_addrdie() checks every unit
+		 * header first, which maps most of .debug_info. */
+		dw->ar_tried = true;
+		const void *d = NULL;
+		uint64_t size = 0;
+		struct vmr_error *e = vmr_vmlinux_section(v, ".debug_aranges", NULL, &size, &d);
+		if (!e && d)
+			e = vmr_aranges_index(d, size, v->path, &dw->ar, &dw->nar);
+		if (e == &vmr_enomem)
+			return e;
+		vmr_error_free(e);
+	}
+	uint64_t cu;
+	if (dw->ar) {
+		Dwarf_Off next;
+		size_t hsize;
+		if (!vmr_aranges_find(dw->ar, dw->nar, addr, &cu))
+			return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
+					     v->path, (unsigned long long)addr);
+		if (!dwarf_next_unit(dw->dbg, cu, &next, &hsize, NULL, NULL, NULL, NULL, NULL,
+				     NULL) &&
+		    dwarf_offdie(dw->dbg, cu + hsize, cudie))
+			return NULL;
+	}
 	if (!dwarf_addrdie(dw->dbg, addr, cudie))
 		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
 				     v->path, (unsigned long long)addr);

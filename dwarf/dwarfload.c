@@ -72,10 +72,6 @@ struct lsec {
 	struct vmr_error *err; /**< sticky */
 };
 
-struct arange {
-	uint64_t lo, len, cu;
-};
-
 struct vmr_dwload {
 	char *path;
 	uint8_t *image;
@@ -88,7 +84,7 @@ struct vmr_dwload {
 	bool started;        /**< small sections inflated (helper joined) */
 	int next_small;      /**< next small section to claim (atomic) */
 	bool one_thread;     /**< no helper thread (benches compare) */
-	struct arange *ar;   /**< sorted by lo, as libdw sorts them */
+	struct vmr_arange *ar; /**< sorted by lo, as libdw sorts them */
 	size_t nar;
 
 	Elf **elfs;
@@ -334,20 +330,16 @@ static void *grow_small(void *arg)
 
 static int cmp_arange(const void *a, const void *b)
 {
-	const struct arange *x = a, *y = b;
+	const struct vmr_arange *x = a, *y = b;
 	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
 }
 
-/**
- * Index .debug_aranges (version 2 sets of 8-byte address pairs, ending in a
- * zero pair) -- the table dwarf_getaranges() builds; reading it here spares
- * libdw's check of every unit header against a .debug_info not yet there.
- */
-static struct vmr_error *index_aranges(struct vmr_dwload *l)
+struct vmr_error *vmr_aranges_index(const uint8_t *p, size_t size, const char *path,
+				    struct vmr_arange **out, size_t *count)
 {
-	const struct lsec *s = &l->sec[S_ARANGES];
-	const uint8_t *p = l->image + s->off, *end = p + s->avail;
-	size_t cap = 0;
+	const uint8_t *start = p, *end = p + size;
+	struct vmr_arange *ar = NULL;
+	size_t nar = 0, cap = 0;
 	while (p < end) {
 		const uint8_t *set = p;
 		uint64_t len;
@@ -389,33 +381,37 @@ static struct vmr_error *index_aranges(struct vmr_dwload *l)
 			memcpy(&n, p + 8, 8);
 			if (!lo && !n)
 				break;
-			if (l->nar == cap) {
+			if (nar == cap) {
 				cap = cap ? 2 * cap : 1024;
 				if (cap > (1u << 24))
 					goto bad;
-				struct arange *a = realloc(l->ar, cap * sizeof(*a));
-				if (!a)
+				struct vmr_arange *na = realloc(ar, cap * sizeof(*na));
+				if (!na) {
+					free(ar);
 					return &vmr_enomem;
-				l->ar = a;
+				}
+				ar = na;
 			}
-			l->ar[l->nar++] = (struct arange){ lo, n, cu };
+			ar[nar++] = (struct vmr_arange){ lo, n, cu };
 		}
 		p = set_end;
 	}
-	qsort(l->ar, l->nar, sizeof(*l->ar), cmp_arange);
+	qsort(ar, nar, sizeof(*ar), cmp_arange);
+	*out = ar;
+	*count = nar;
 	return NULL;
 bad:
+	free(ar);
 	return vmr_error_new(VMR_ERR_FORMAT, "%s: corrupt .debug_aranges at offset %llu",
-			     l->path, (unsigned long long)(p - (l->image + s->off)));
+			     path, (unsigned long long)(p - start));
 }
 
-/** The unit of @p addr: the search of dwarf_getarange_addr(). */
-static bool find_unit(const struct vmr_dwload *l, uint64_t addr, uint64_t *cu)
+bool vmr_aranges_find(const struct vmr_arange *ar, size_t nar, uint64_t addr, uint64_t *cu)
 {
-	size_t lo = 0, hi = l->nar;
+	size_t lo = 0, hi = nar;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const struct arange *a = &l->ar[mid];
+		const struct vmr_arange *a = &ar[mid];
 		if (addr < a->lo)
 			hi = mid;
 		else if (addr > a->lo && addr - a->lo >= a->len)
@@ -436,7 +432,8 @@ static struct vmr_error *aranges_ready(struct vmr_dwload *l)
 	struct vmr_error *err = grow(l, &l->sec[S_ARANGES], l->sec[S_ARANGES].size,
 				     sec_names[S_ARANGES]);
 	if (!err)
-		err = index_aranges(l);
+		err = vmr_aranges_index(l->image + l->sec[S_ARANGES].off,
+					l->sec[S_ARANGES].avail, l->path, &l->ar, &l->nar);
 	if (!err)
 		l->ar_done = true;
 	return err;
@@ -592,7 +589,7 @@ struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **d
 	if ((err = aranges_ready(l)))
 		return err;
 	uint64_t cu;
-	if (!find_unit(l, addr, &cu))
+	if (!vmr_aranges_find(l->ar, l->nar, addr, &cu))
 		goto none; /* before any inflating: data addresses cost nothing */
 	if ((err = run(l, unit_job, cu)) || (err = handle(l, dbg)))
 		return err;

@@ -61,6 +61,25 @@ void vmr_dwload_set_threads(struct vmr_dwload *l, bool two);
 /** Bytes of .debug_info inflated so far, and its full size (for benches). */
 void vmr_dwload_progress(const struct vmr_dwload *l, uint64_t *done, uint64_t *total);
 
+/** One address range of .debug_aranges and the unit it belongs to. */
+struct vmr_arange {
+	uint64_t lo, len, cu;
+};
+
+/**
+ * Index .debug_aranges (version 2 sets of 8-byte address pairs, ending in a
+ * zero pair): the table dwarf_getaranges() builds, without its check of
+ * every unit header (which reads all of .debug_info, or what of it is
+ * inflated yet).
+ * @param[out] out sorted by lo (free() it).  @return NULL, VMR_ERR_FORMAT,
+ *         &vmr_enomem.
+ */
+struct vmr_error *vmr_aranges_index(const uint8_t *p, size_t size, const char *path,
+				    struct vmr_arange **out, size_t *count);
+
+/** The unit holding @p addr: the search of dwarf_getarange_addr(). */
+bool vmr_aranges_find(const struct vmr_arange *ar, size_t nar, uint64_t addr, uint64_t *cu);
+
 /** Free @p l (NULL is ignored) and every handle it gave out. */
 void vmr_dwload_close(struct vmr_dwload *l);
 
