@@ -9,7 +9,6 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -323,14 +322,6 @@ struct vmr_error *vmr_vmlinux_open(const char *path, struct vmr_vmlinux **out)
 				    elf_errmsg(-1));
 		goto fail;
 	}
-	/* A question touches a few MB scattered over a file of up to 600 MB:
-	 * without readahead and fault-around, only those pages are mapped
-	 * (peak RSS of addr -k: 122 MB, nearly all of it file pages). */
-	size_t mapped;
-	char *image = elf_rawfile(v->elf, &mapped);
-	if (image && mapped)
-		madvise((void *)((uintptr_t)image & ~(uintptr_t)4095),
-			mapped + ((uintptr_t)image & 4095), MADV_RANDOM);
 	err = check_elf(v);
 	if (!err)
 		err = index_symbols(v);
