@@ -5,9 +5,11 @@ the kernel's own Call Trace (serial.log) and crash's `bt -a` (peers/).
   check_bt.py --tool VMR_BT --set SETDIR --file DUMP
 
 Checks, for every CPU of the dump, without and (when the set names one)
-with its vmlinux:
+with its vmlinux, and without the .orc_lookup fast path (--no-lookup):
   - the walk ends cleanly (user mode or END_OF_STACK) with every frame
-    reliable (ORC data for each step), and both runs give the same frames;
+    reliable (ORC data for each step), and all runs give the same frames;
+  - the vmlinux table has its fast lookup (the kernel's .orc_lookup from
+    memory, or one built from the entries);
   - the CPU that crashed: the Call Trace the first kernel printed (its last
     one; entries marked `?` are stack-scan leftovers and are dropped) is the
     tail of our function sequence, up to at most two leading entries that
@@ -49,8 +51,8 @@ def func(sym):
     return sym.split("+")[0].split()[0] if sym and sym != "?" else "?"
 
 
-def run_tool(tool, dump, vmlinux):
-    cmd = [tool, dump] + (["-k", vmlinux] if vmlinux else [])
+def run_tool(tool, dump, vmlinux, extra=()):
+    cmd = [tool, dump] + (["-k", vmlinux] if vmlinux else []) + list(extra)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     if p.returncode:
         raise SystemExit(f"FAIL: {' '.join(cmd)}: rc {p.returncode}: {p.stderr.strip()}")
@@ -156,7 +158,8 @@ def main():
     dump = os.path.join(a.set, a.file)
     vmlinux = truth.get("vmlinux_file")
     vmlinux = os.path.normpath(os.path.join(a.set, vmlinux)) if vmlinux else None
-    runs = {"memory": run_tool(a.tool, dump, None)}
+    runs = {"memory": run_tool(a.tool, dump, None),
+            "no fast lookup": run_tool(a.tool, dump, None, ["--no-lookup"])}
     if vmlinux and os.path.exists(vmlinux):
         runs["vmlinux"] = run_tool(a.tool, dump, vmlinux)
     fails = []
@@ -170,7 +173,11 @@ def main():
                 fails.append(f"{how} cpu {cpu}: unreliable frames {bad}")
             if how != "memory" and [f["ip"] for f in c["frames"]] != \
                     [f["ip"] for f in ours.get(cpu, {"frames": []})["frames"]]:
-                fails.append(f"cpu {cpu}: frames differ with and without the vmlinux")
+                fails.append(f"cpu {cpu}: frames differ between {how} and memory")
+    lookup = re.search(r" lookup (.*)$", next(iter(ours.values()))["head"]) if ours else None
+    print(f"vmlinux fast lookup: {lookup.group(1) if lookup else '?'}")
+    if not lookup or not lookup.group(1).startswith((".orc_lookup", "built")):
+        fails.append(f"no .orc_lookup fast path: {lookup.group(1) if lookup else 'not printed'}")
 
     def seq(cpu):
         return [func(f["sym"]) for f in ours[cpu]["frames"] if f["stack"] != "user"]
