@@ -695,11 +695,17 @@ bool vmr_kernel_find_symbol(struct vmr_kernel *k, const char *name, uint64_t *ad
 			    enum vmr_source *src)
 {
 	uint64_t v;
-	if (k->vmlinux && known(&k->layout.kaslr_offset) && vmlinux_link(k, name, &v)) {
-		*addr = v + k->layout.kaslr_offset.value;
-		if (src)
-			*src = VMR_SRC_VMLINUX;
-		return true;
+	if (k->vmlinux && known(&k->layout.kaslr_offset)) {
+		if (vmlinux_link(k, name, &v)) {
+			*addr = v + k->layout.kaslr_offset.value;
+			if (src)
+				*src = VMR_SRC_VMLINUX;
+			return true;
+		}
+		/* kallsyms is made from this .symtab: a name it lacks (a variable
+		 * of another kernel version) is not worth decoding kallsyms for. */
+		if (vmr_vmlinux_symbol_count(k->vmlinux))
+			return false;
 	}
 	load_kallsyms(k);
 	if (k->kallsyms && vmr_kallsyms_lookup(k->kallsyms, name, &v, NULL)) {
@@ -791,6 +797,27 @@ static void rebuild_bases(struct vmr_kernel *k)
 	if (!known(&l->vmemmap_base))
 		set_value(&l->vmemmap_base, l5 ? VMEMMAP_BASE_L5 : VMEMMAP_BASE_L4,
 			  VMR_SRC_DEFAULT, "un-randomized base (memory KASLR off?)");
+
+	/* The defaults hold only with memory KASLR off (§2.4(d)5): a slid
+	 * image or a randomized direct map says it is probably on. */
+	uint64_t pob_default = l5 ? PAGE_OFFSET_BASE_L5 : PAGE_OFFSET_BASE_L4;
+	const char *why = l->kaslr_offset.value ? "the kernel image is slid"
+			: l->page_offset_base.source != VMR_SRC_DEFAULT &&
+			  l->page_offset_base.value != pob_default ? "the direct map is randomized"
+			: NULL;
+	char names[64] = "";
+	const struct { const char *name; const struct vmr_value *v; } bases[] = {
+		{ "page_offset_base", &l->page_offset_base },
+		{ "vmalloc_base", &l->vmalloc_base },
+		{ "vmemmap_base", &l->vmemmap_base },
+	};
+	for (size_t i = 0; why && i < sizeof(bases) / sizeof(bases[0]); i++)
+		if (bases[i].v->source == VMR_SRC_DEFAULT)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? ", " : "", bases[i].name);
+	if (names[0])
+		vmr_layout_warn(l, "%s: un-randomized default assumed although %s (memory "
+				   "KASLR is probably on: no symbol gives the base)", names, why);
 }
 
 /* Sizes, image sections, module and fixmap bounds. */
