@@ -26,13 +26,14 @@ static const char usage[] =
 	"slide, different for different crashes).\n"
 	"\n"
 	"Each CPU's backtrace is unwound from its registers in the dump with the\n"
-	"kernel's ORC data (vmlinux and module tables).  Where the log holds that\n"
-	"CPU's call trace, the two function sequences are compared: \"unwinder\n"
-	"agrees\", or the frames only one of them has.  Frames above the log's trace\n"
-	"(the dump's registers were saved after it was printed, e.g. in panic()'s\n"
-	"wait loop) and the printing path at its top (returned before the dump)\n"
-	"are listed apart.  Other CPUs' backtraces are printed, with source lines\n"
-	"when a vmlinux is given.\n"
+	"kernel's ORC data (vmlinux and module tables).  For the crashing CPU, whose\n"
+	"call trace the crash report holds, the two function sequences are compared:\n"
+	"\"unwinder agrees\", or the frames only one of them has.  Frames above the\n"
+	"log's trace (the dump's registers were saved after it was printed, e.g. in\n"
+	"panic()'s wait loop; an oops's exception path, which the kernel leaves out)\n"
+	"and the printing path at its top (returned before the dump) are listed\n"
+	"apart.  Other CPUs' backtraces are printed, with source lines when a\n"
+	"vmlinux is given.\n"
 	"\n"
 	"  --json          one JSON document with the same facts\n"
 	"  -k, --vmlinux   the matching vmlinux (source lines; build-id must match)\n";
@@ -151,7 +152,7 @@ static void backtraces_text(FILE *out, const struct vmr_triage *t, const struct 
 		else
 			fprintf(out, "  cpu %u%s: unwinder DIFFERS from the log's call trace (%u of %u "
 				"frames in common)\n", cpu, crashing, c.matched, c.log_frames);
-		names_text(out, "above the trace (the dump's registers are later)", c.above,
+		names_text(out, "above the trace (later registers, exception path)", c.above,
 			   c.nabove);
 		names_text(out, "printing path (returned before the dump)", c.returned,
 			   c.nreturned);
