@@ -381,31 +381,32 @@ int cmd_gdb_remote(int argc, char **argv)
 		mkdir(cache, 0700);
 	}
 	bool cache_ok = cache && !access(cache, W_OK);
-	/* The JIT reader's tables: gdb must not reopen the live target. */
-	/* One per target, overwritten at each start: the tables change with
+	/* The JIT reader's tables: gdb must not reopen the live target.  One
+	 * file per target, overwritten at each start: the tables change with
 	 * the modules loaded. */
 	char *config = reader && cache_ok ? fmt("%s/live-%s.gdbconfig", cache, hostport) : NULL;
 	for (char *c = config ? strrchr(config, '/') + 1 : NULL; c && *c; c++)
 		if (*c == '/' || *c == ':' || *c == '[' || *c == ']')
 			*c = '_';
 	uint64_t slide = 0;
-	bool config_ok = false;
-	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok)))
-		return rc;
+	bool config_ok = false, created;
 	char *gdb_vmlinux = NULL;
-	bool created;
-	struct vmr_error *err = vmr_gdb_vmlinux_file(vml_abs, cache_ok ? cache : NULL,
-						     build_id[0] ? build_id : NULL, &gdb_vmlinux,
-						     &created);
-	if (err)
-		return cli_fail(err);
+	struct argv_list a = { { 0 }, 0 };
+	struct vmr_error *err;
+	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok)))
+		goto out;
+	err = vmr_gdb_vmlinux_file(vml_abs, cache_ok ? cache : NULL, build_id[0] ? build_id : NULL,
+				   &gdb_vmlinux, &created);
+	if (err) {
+		rc = cli_fail(err);
+		goto out;
+	}
 	if (created)
 		fprintf(stderr, "vmregion: %s decompressed for gdb into %s\n", vmlinux, gdb_vmlinux);
 
 	const char *gdb = getenv("VMREGION_GDB");
 	if (!gdb || !*gdb)
 		gdb = "gdb";
-	struct argv_list a = { { 0 }, 0 };
 	add(&a, strdup(gdb));
 	add(&a, strdup("-q"));
 	if (cache_ok) {
@@ -449,10 +450,20 @@ int cmd_gdb_remote(int argc, char **argv)
 		putchar('\n');
 		if (config_ok)
 			unlink(config);
-		return EXIT_OK;
+		rc = EXIT_OK;
+		goto out;
 	}
 	fflush(NULL);
 	execvp(gdb, a.v);
 	cli_error("gdb: cannot run %s: %s", gdb, strerror(errno));
-	return EXIT_BAD;
+	rc = EXIT_BAD;
+out:
+	for (int i = 0; i < a.n; i++)
+		free(a.v[i]);
+	free(gdb_vmlinux);
+	free(config);
+	free(cache);
+	free(script);
+	free(reader);
+	return rc;
 }

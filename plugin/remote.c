@@ -257,7 +257,7 @@ static struct vmr_error *read_feature(struct vmr_remote *r, const char *annex, s
 static bool attr(const char *p, const char *end, const char *name, char *out, size_t size)
 {
 	size_t nl = strlen(name);
-	for (const char *q = p; q + nl + 2 < end; q++) {
+	for (const char *q = p + 1; q + nl + 2 < end; q++) { /* p is the '<' */
 		if ((q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n') && !memcmp(q, name, nl) &&
 		    q[nl] == '=' && (q[nl + 1] == '"' || q[nl + 1] == '\'')) {
 			const char *v = q + nl + 2, *e = memchr(v, q[nl + 1], (size_t)(end - v));
@@ -650,6 +650,8 @@ static uint64_t qemu_ram_size(struct vmr_remote *r)
 	const char *p = strstr(text, "base memory: ");
 	if (p)
 		size = strtoull(p + 13, NULL, 10);
+	if (size > (1ULL << 46)) /* past x86_64's physical address width: noise */
+		return 0;
 	if (size > (2ULL << 30))
 		size += 2ULL << 30;
 	return size;

@@ -31,6 +31,11 @@
 #define DEFAULT_MAX_PADDR (4ULL << 30)
 /* Reads up to this size of a page seen for the first time are not cached. */
 #define SMALL_READ 64u
+/* A fault marks its 2 MiB block absent for vmr_dump_has_phys() (the
+ * memory scan then skips the block): a stub whose reads fail costs one
+ * round trip per block, not per page. */
+#define BLOCK_SHIFT 21
+#define MAX_BLOCKS (1u << 20)
 /* Pages remembered as seen once (a power of two). */
 #define SEEN_SLOTS 8192u
 
@@ -48,7 +53,18 @@ struct vmr_live {
 	size_t run_size;
 	uint64_t *seen;       /* pfns read once with a small read; UINT64_MAX empty */
 	unsigned int nseen;
+	unsigned char *absent;/* bitmap of 2 MiB blocks where a read faulted */
+	uint64_t nblocks;
 };
+
+/* A read at @paddr faulted: its block is absent until the target runs. */
+static struct vmr_error *note_fault(struct vmr_live *l, uint64_t paddr, struct vmr_error *err)
+{
+	uint64_t b = paddr >> BLOCK_SHIFT;
+	if (err && vmr_error_code(err) == VMR_ERR_FAULT && b < l->nblocks)
+		l->absent[b / 8] |= (unsigned char)(1u << (b % 8));
+	return err;
+}
 
 static void seen_clear(struct vmr_live *l)
 {
@@ -121,7 +137,7 @@ static struct vmr_error *fetch(struct vmr_live *l, uint64_t pfn, uint64_t npages
 			struct vmr_error *err = l->ops.read_phys(l->ctx, pfn * PAGE + off,
 								 l->run + off, chunk);
 			if (err)
-				return err;
+				return note_fault(l, pfn * PAGE + off, err);
 			off += chunk;
 		}
 		for (uint64_t i = 0; i < n; i++)
@@ -144,7 +160,7 @@ struct vmr_error *vmr_live_read_phys(struct vmr_dump *d, uint64_t paddr, void *b
 		if (s->pfn != pfn && len <= SMALL_READ && n == len && !seen_before(l, pfn)) {
 			struct vmr_error *err = l->ops.read_phys(l->ctx, paddr, out, n);
 			if (err)
-				return err;
+				return note_fault(l, paddr, err);
 			goto next;
 		}
 		if (s->pfn != pfn) {
@@ -175,7 +191,11 @@ next:
 
 bool vmr_live_has_phys(struct vmr_dump *d, uint64_t paddr)
 {
-	return paddr < d->info.max_paddr;
+	struct vmr_live *l = d->live;
+	uint64_t b = paddr >> BLOCK_SHIFT;
+	if (paddr >= d->info.max_paddr)
+		return false;
+	return b >= l->nblocks || !(l->absent[b / 8] & (1u << (b % 8)));
 }
 
 void vmr_live_close(struct vmr_dump *d)
@@ -186,6 +206,7 @@ void vmr_live_close(struct vmr_dump *d)
 	cache_clear(l);
 	free(l->slots);
 	free(l->seen);
+	free(l->absent);
 	free(l->run);
 	free(l);
 	d->live = NULL;
@@ -214,6 +235,7 @@ struct vmr_error *vmr_dump_live_invalidate(struct vmr_dump *d)
 		return vmr_error_new(VMR_ERR_INVALID, "vmr_dump_live_invalidate: not a live dump");
 	cache_clear(d->live);
 	seen_clear(d->live);
+	memset(d->live->absent, 0, (size_t)(d->live->nblocks + 7) / 8);
 	return read_cpus(d);
 }
 
@@ -257,6 +279,14 @@ struct vmr_error *vmr_dump_open_live(const char *name, const struct vmr_live_ops
 	d->info.format_name = ops->format_name ? ops->format_name : "live target";
 	d->info.max_paddr = ops->max_paddr ? ops->max_paddr : DEFAULT_MAX_PADDR;
 	d->info.memory_bytes = d->info.max_paddr;
+	l->nblocks = (d->info.max_paddr + (1ULL << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT;
+	if (l->nblocks > MAX_BLOCKS)
+		l->nblocks = MAX_BLOCKS;
+	l->absent = calloc((size_t)(l->nblocks + 7) / 8 + 1, 1);
+	if (!l->absent) {
+		vmr_dump_close(d);
+		return &vmr_enomem;
+	}
 	struct vmr_error *err = read_cpus(d);
 	if (err) {
 		vmr_dump_close(d);

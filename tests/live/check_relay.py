@@ -55,8 +55,9 @@ def regs_hex():
 
 
 class FakeStub(threading.Thread):
-    def __init__(self):
+    def __init__(self, hostile=False):
         super().__init__(daemon=True)
+        self.hostile = hostile
         self.srv = socket.socket()
         self.srv.bind(("127.0.0.1", 0))
         self.srv.listen(1)
@@ -71,8 +72,28 @@ class FakeStub(threading.Thread):
     def reply(self, c, payload):
         c.sendall(frame(payload))
 
+    def handle_hostile(self, c, p):
+        """Answers no stub should give: a self-including target description,
+        short and 'E' register replies, huge thread ids, failing reads."""
+        if p.startswith(b"qXfer:features:read:"):
+            self.reply(c, b'l<xi:include href="target.xml"/><reg name="x" bitsize="7"/>')
+        elif p == b"g":
+            self.reply(c, b"E01")
+        elif p == b"qfThreadInfo":
+            self.reply(c, b"m" + b"9" * 300 + b",p01.01,,")
+        elif p.startswith(b"m"):
+            self.reply(c, b"E14" if self.phys else b"zz")
+        elif p.startswith(b"qRcmd,"):
+            self.reply(c, b"O" + b"base memory: 99999999999999999999999\n".hex().encode())
+            self.reply(c, b"OK")
+        else:
+            return None
+        return True
+
     def handle(self, c, p):
         self.log.append((p, self.phys, self.gthread))
+        if self.hostile and self.handle_hostile(c, p) is not None:
+            return None
         if p.startswith(b"qSupported"):
             return self.reply(c, b"PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+")
         if p == b"qqemu.Supported":
@@ -244,8 +265,32 @@ def main():
     finally:
         if g.p.poll() is None:
             g.p.kill()
+    hostile()
     print("%d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0
+
+
+def hostile():
+    """A stub with broken answers: the relay keeps relaying, the monitor
+    command fails with one line and E01, nothing crashes."""
+    stub = FakeStub(hostile=True)
+    stub.start()
+    g = Gdb(stub.port)
+    try:
+        check(g.ask(b"m1000,2") == b"zz", "hostile stub: its replies are relayed as they are")
+        out, last = g.monitor("vmregion 0xffffffff81000000")
+        check(last == b"E01" and out.count("\n") == 1 and out.startswith("vmregion: "),
+              "hostile stub: monitor vmregion fails with one line: %r" % out)
+        out, last = g.monitor("info")
+        check(last == b"E01", "hostile stub: monitor info fails too, the relay goes on")
+        g.send(frame(b"D"))
+        check(g.packet() == b"", "hostile stub: D relayed")
+        g.p.stdin.close()
+        rc = g.p.wait(timeout=20)
+        check(rc == 0, "hostile stub: gdb closing the pipe ends the relay with status 0")
+    finally:
+        if g.p.poll() is None:
+            g.p.kill()
 
 
 if __name__ == "__main__":
