@@ -716,10 +716,20 @@ static struct vmr_error *handshake(struct vmr_remote *r)
 			r->packet_size = (size_t)v;
 	}
 	bool has_xml = strstr(rep, "qXfer:features:read+") != NULL;
+	bool noack = strstr(rep, "QStartNoAckMode+") != NULL;
 	/* Room for "m" + hex + "#cc" in a packet, never past QEMU's 2 KiB. */
 	r->max_read = (r->packet_size - 8) / 2;
 	if (r->max_read > 2048)
 		r->max_read = 2048;
+	/* No acks on a reliable stream, when the stub can stop sending them
+	 * (QEMU 7.2 cannot; gdb's side is negotiated by the relay). */
+	if (noack) {
+		err = request_str(r, "QStartNoAckMode", &rep, &n);
+		if (err)
+			return err;
+		if (!strcmp(rep, "OK"))
+			r->ack = false;
+	}
 	err = request_str(r, "qqemu.Supported", &rep, &n);
 	if (err)
 		return err;

@@ -58,6 +58,8 @@ class FakeStub(threading.Thread):
     def __init__(self, hostile=False):
         super().__init__(daemon=True)
         self.hostile = hostile
+        self.noack = False   # after QStartNoAckMode (offered by the hostile stub only)
+        self.acks_after_noack = 0
         self.srv = socket.socket()
         self.srv.bind(("127.0.0.1", 0))
         self.srv.listen(1)
@@ -95,7 +97,12 @@ class FakeStub(threading.Thread):
         if self.hostile and self.handle_hostile(c, p) is not None:
             return None
         if p.startswith(b"qSupported"):
-            return self.reply(c, b"PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+")
+            return self.reply(c, b"PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+"
+                              + (b";QStartNoAckMode+" if self.hostile else b""))
+        if p == b"QStartNoAckMode" and self.hostile:
+            self.reply(c, b"OK")
+            self.noack = True
+            return None
         if p == b"qqemu.Supported":
             return self.reply(c, b"sstepbits;sstep;PhyMemMode")
         if p.startswith(b"Qqemu.PhyMemMode:"):
@@ -154,6 +161,8 @@ class FakeStub(threading.Thread):
             buf += data
             while buf:
                 if buf[:1] in (b"+", b"-"):
+                    if self.noack:
+                        self.acks_after_noack += 1
                     buf = buf[1:]
                 elif buf[:1] == b"\x03":
                     buf = buf[1:]
@@ -166,8 +175,9 @@ class FakeStub(threading.Thread):
                     if end < 0 or len(buf) < end + 3:
                         break
                     payload, buf = buf[1:end], buf[end + 3:]
-                    c.sendall(b"+")
-                    self.acks_sent += 1
+                    if not self.noack:
+                        c.sendall(b"+")
+                        self.acks_sent += 1
                     self.handle(c, payload)
                 else:
                     buf = buf[1:]
@@ -288,6 +298,10 @@ def hostile():
         g.p.stdin.close()
         rc = g.p.wait(timeout=20)
         check(rc == 0, "hostile stub: gdb closing the pipe ends the relay with status 0")
+        # The OK of QStartNoAckMode itself is still acknowledged (as gdb does).
+        check(stub.noack and stub.acks_after_noack == 1,
+              "a stub that offers QStartNoAckMode+ gets it; no acks after its OK (%d)"
+              % stub.acks_after_noack)
     finally:
         if g.p.poll() is None:
             g.p.kill()
