@@ -83,7 +83,7 @@ def build_initrd(tmp):
 def boot(tmp, kernel, initrd, port):
     log = os.path.join(tmp, "serial.log")
     qemu = subprocess.Popen(
-        ["timeout", "900", "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "256M",
+        ["timeout", "600", "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "256M",
          "-smp", "2", "-nographic", "-no-reboot", "-gdb", "tcp:127.0.0.1:%d" % port,
          "-kernel", kernel, "-initrd", initrd,
          "-append", "console=ttyS0 panic=-1 quiet no_hash_pointers"],
@@ -97,7 +97,13 @@ def boot(tmp, kernel, initrd, port):
         if qemu.poll() is not None:
             break
         time.sleep(0.5)
-    print(open(log, "rb").read().decode(errors="replace")[-3000:])
+    text = open(log, "rb").read().decode(errors="replace")
+    if qemu.poll() is None:
+        os.killpg(qemu.pid, signal.SIGKILL)
+        qemu.wait()
+    elif "bind" in text or "in use" in text:
+        return None, text  # the port was taken meanwhile: try another
+    print(text[-3000:])
     raise SystemExit("FAIL: the guest did not print its answers (serial.log above)")
 
 
@@ -246,8 +252,13 @@ def main():
     qemu = None
     try:
         initrd = build_initrd(tmp)
-        port = free_port()
-        qemu, serial = boot(tmp, kernel, initrd, port)
+        for _ in range(3):
+            port = free_port()
+            qemu, serial = boot(tmp, kernel, initrd, port)
+            if qemu:
+                break
+        else:
+            raise SystemExit("FAIL: QEMU could not bind a gdbstub port:\n" + serial[-2000:])
         facts = guest_facts(serial)
         print("guest: _text 0x%x jiffies 0x%x, %d vmalloc areas, uptime %.2f s" % (
             facts.get("_text", 0), facts.get("jiffies", 0), len(facts["vmalloc"]),
