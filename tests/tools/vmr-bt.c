@@ -6,7 +6,7 @@
  *   vmr-bt DUMP [-k VMLINUX] [--cpu N] [--bench SECONDS] [--no-lookup]
  *
  * Output, per CPU:
- *   cpu N format F (HOW) entries E
+ *   cpu N format F (HOW) entries E lookup WHERE-THE-FAST-LOOKUP-CAME-FROM
  *   #I IP KIND STACK RELIABLE SYMBOL
  *   end clean|error: WHY
  * SYMBOL is "name+0xoff/0xsize [module]" of ip (of ip - 1 for return
