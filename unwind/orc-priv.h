@@ -103,8 +103,8 @@ struct vmr_orc_table {
 
 /** Bytes of text per .orc_lookup slot (LOOKUP_BLOCK_SIZE, asm/orc_lookup.h k6.12). */
 #define VMR_ORC_LOOKUP_BLOCK 256u
-/** Most .orc_lookup slots (a 4 GiB text). */
-#define VMR_ORC_MAX_LOOKUP (1u << 24)
+/** Most .orc_lookup slots: 1 GiB of text, the kernel image window (KERNEL_IMAGE_SIZE). */
+#define VMR_ORC_MAX_LOOKUP (1u << 22)
 
 /** Most entries of one table (vmlinux has ~10^5). */
 #define VMR_ORC_MAX_ENTRIES (1u << 24)
