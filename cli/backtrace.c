@@ -62,15 +62,24 @@ struct vmr_error *bt_unwind(struct vmr_kernel *k, struct vmr_unwinder *uw, int c
 				     : vmr_unwind_start_cpu(uw, (unsigned int)cpu, &u);
 	if (err)
 		return err;
-	out->frames = calloc(VMR_UNWIND_MAX_FRAMES, sizeof(*out->frames));
-	if (!out->frames) {
-		vmr_unwind_free(u);
-		snprintf(out->end, sizeof(out->end), "out of memory");
-		return NULL;
-	}
+	/* grown as needed: a frame with its source line is ~3 KiB, and triage
+	 * keeps the walks of every CPU */
+	unsigned int cap = 0;
 	struct vmr_frame f;
 	while (out->n < VMR_UNWIND_MAX_FRAMES && vmr_unwind_next(u, &f)) {
+		if (out->n == cap) {
+			unsigned int ncap = cap ? 2 * cap : 16;
+			struct bt_frame *p = realloc(out->frames, ncap * sizeof(*p));
+			if (!p) {
+				vmr_unwind_free(u);
+				snprintf(out->end, sizeof(out->end), "out of memory");
+				return NULL;
+			}
+			out->frames = p;
+			cap = ncap;
+		}
 		struct bt_frame *bf = &out->frames[out->n++];
+		memset(bf, 0, sizeof(*bf));
 		bf->f = f;
 		if (f.kind == VMR_FRAME_CALL)
 			bf->slot = f.sp - 8; /* the CFA is the caller's sp */
