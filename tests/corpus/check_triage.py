@@ -4,7 +4,10 @@
 
 --set DIR --file F: `vmregion triage --json` on the dump names truth.json's
 crash.reason, crash.cpu, crash.pid, crash.comm, and the top frames of the
-crash's call trace in serial.log; `vmregion oops -c DUMP serial.log` (text
+crash's call trace in serial.log; its "backtraces" (the ORC unwinder from
+each CPU's registers) end cleanly and the crashing CPU's holds serial.log's
+call trace (see check_backtraces for the known differences), with source
+lines under -k when the set names its vmlinux; `vmregion oops -c DUMP serial.log` (text
 and JSON) runs, echoes every line and annotates the crash RIP and frames.
 
 --signatures DIR...: the signatures of the first dump of every set: equal
