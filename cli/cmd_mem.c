@@ -934,7 +934,35 @@ static int own_options(int argc, char **argv, char **keep, int *nkeep, const cha
 	return -1;
 }
 
-int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, FILE *out)
+/*
+ * The frame slots of every CPU's stacks (each CPU unwound from its
+ * registers), sorted: a slot belongs to one stack, so the marks of all
+ * CPUs together are as right as those of one.  @p bts (ncpus entries,
+ * freed by the caller) keeps the frames the marks point to.
+ */
+static void all_cpus_slots(struct mem_run *run, struct backtrace *bts, unsigned int ncpus,
+			   struct frame_slots *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int cpu = 0; cpu < ncpus; cpu++) {
+		struct walk_origin o = { .cpu = (int)cpu };
+		struct frame_slots one;
+		char why[200];
+		unwound_slots(run, &o, &bts[cpu], &one, why, sizeof(why));
+		struct slot_mark *m = one.n ? realloc(out->m, (out->n + one.n) * sizeof(*m)) : NULL;
+		if (m) {
+			memcpy(m + out->n, one.m, one.n * sizeof(*m));
+			out->m = m;
+			out->n += one.n;
+		}
+		free(one.m);
+	}
+	if (out->n)
+		qsort(out->m, out->n, sizeof(*out->m), cmp_mark);
+}
+
+int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, bool mark_frames,
+		   FILE *out)
 {
 	struct mem_run *run = calloc(1, sizeof(*run));
 	if (!run || !mem_annot_init(&run->a, s->kernel)) {
@@ -953,8 +981,17 @@ int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, FILE *ou
 	uint64_t end = start + len;
 	if (end < start || !end)
 		end = UINT64_MAX & ~7ULL;
-	int rc = words_out(run, start, end, true, NULL);
+	unsigned int ncpus = mark_frames ? vmr_dump_get_info(s->dump)->ncpus : 0;
+	struct backtrace *bts = ncpus ? calloc(ncpus, sizeof(*bts)) : NULL;
+	struct frame_slots frames = { 0 };
+	if (bts)
+		all_cpus_slots(run, bts, ncpus, &frames);
+	int rc = words_out(run, start, end, true, &frames);
 	rc = rc ? rc : run->status;
+	free(frames.m);
+	for (unsigned int i = 0; bts && i < ncpus; i++)
+		bt_free(&bts[i]);
+	free(bts);
 	free(run->texts);
 	mem_annot_free(&run->a);
 	free(run);

@@ -25,7 +25,9 @@ static const char cmd_serve_usage[] =
 	"virtual address read through the page tables (a page not in the dump is\n"
 	"an error, never zeros), and monitor commands:\n"
 	"    monitor vmregion ADDR...   what `vmregion addr` prints\n"
-	"    monitor mem ADDR [LEN]     what `vmregion mem` prints (LEN at most 64K)\n"
+	"    monitor mem ADDR [LEN] [--frames]\n"
+	"                               what `vmregion mem` prints (LEN at most 64K);\n"
+	"                               --frames marks the unwound frames of every CPU\n"
 	"    monitor info               what `vmregion info` prints\n"
 	"    monitor dmesg [--caller]   what `vmregion dmesg` prints\n"
 	"    monitor triage             what `vmregion triage` prints\n"
@@ -38,8 +40,11 @@ static const char monitor_help[] =
 	"vmregion monitor commands:\n"
 	"  monitor vmregion ADDR...   region and owner of each address, as `vmregion addr`\n"
 	"                             (ADDR: hex, 0dDECIMAL, symbol[+offset])\n"
-	"  monitor mem ADDR [LEN]     LEN bytes (default 64, at most 64K) as annotated\n"
-	"                             8-byte words, as `vmregion mem`\n"
+	"  monitor mem ADDR [LEN] [--frames]\n"
+	"                             LEN bytes (default 64, at most 64K) as annotated\n"
+	"                             8-byte words, as `vmregion mem`; --frames marks\n"
+	"                             the frames the unwinder finds from every CPU's\n"
+	"                             registers\n"
 	"  monitor info               layout of this boot, as `vmregion info`\n"
 	"  monitor dmesg [--caller]   the kernel log, as `vmregion dmesg`\n"
 	"  monitor triage             panic reason, task, annotated report, signature,\n"
@@ -48,7 +53,8 @@ static const char monitor_help[] =
 	"gdb commands (vmregion.gdb):\n"
 	"  info vmregion EXPR         monitor vmregion on the value of a gdb expression\n"
 	"  info vmregion-mem EXPR [COUNT]\n"
-	"                             monitor mem on COUNT words (default 32) at EXPR\n";
+	"                             monitor mem --frames on COUNT words (default 32)\n"
+	"                             at EXPR\n";
 
 /* Largest monitor mem range: 8192 words, about 1 MB of text, sent in 1 KiB
  * 'O' packets; larger sweeps are for `vmregion mem`. */
@@ -137,9 +143,16 @@ int monitor_command(void *ctx, struct vmr_kernel *k, const char *command, FILE *
 			describe_text(&d, line, sizeof(line));
 			fprintf(out, "%016" PRIx64 "  %s\n", addr, line);
 		}
-	} else if (!strcmp(words[0], "mem") && (n == 2 || n == 3)) {
+	} else if (!strcmp(words[0], "mem") && n >= 2 && n <= 4) {
 		uint64_t addr, len = 64;
-		if (!monitor_address(k, words[1], &addr, out)) {
+		bool frames = n >= 3 && !strcmp(words[n - 1], "--frames");
+		if (frames)
+			n--;
+		if (n == 4) {
+			fprintf(out, "vmregion: monitor mem: %s: unknown command or arguments "
+				"(monitor help lists them)\n", command);
+			rc = 1;
+		} else if (!monitor_address(k, words[1], &addr, out)) {
 			rc = 1;
 		} else if (n == 3 && (!(strncmp(words[2], "0x", 2) ? parse_u64(words[2], 10, &len)
 								    : parse_u64(words[2] + 2, 16, &len)) ||
@@ -148,7 +161,7 @@ int monitor_command(void *ctx, struct vmr_kernel *k, const char *command, FILE *
 				"(decimal or 0xHEX)\n", words[2], MONITOR_MEM_MAX);
 			rc = 1;
 		} else {
-			rc = mem_print_text(m->s, addr, len, out) == EXIT_BAD;
+			rc = mem_print_text(m->s, addr, len, frames, out) == EXIT_BAD;
 		}
 	} else if (!strcmp(words[0], "info") && n == 1) {
 		const struct vmr_layout *l = vmr_kernel_layout(k);

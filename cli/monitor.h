@@ -26,10 +26,13 @@ int triage_print_text(struct cli_session *s, FILE *out);
 
 /**
  * The text `vmregion mem DUMP ADDR LEN` prints for @p len bytes at @p start
- * (rounded to 8-byte words as there), on @p out.
+ * (rounded to 8-byte words as there), on @p out; with @p mark_frames the
+ * stack slots of the frames the unwinder finds from every CPU's registers
+ * are marked, as `vmregion mem DUMP cpuN:REG LEN` marks those of CPU N.
  * @return the exit status of `vmregion mem` (1: some pages not in the dump).
  */
-int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, FILE *out);
+int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, bool mark_frames,
+		   FILE *out);
 
 /**
  * Answer one monitor command of `vmregion serve` (vmregion ADDR..., mem,

@@ -10,7 +10,7 @@
 #   which prints the line `vmregion addr DUMP ADDR` prints.
 #
 # info vmregion-mem EXPR [COUNT]
-#   Sends "monitor mem 0x<value of EXPR> <COUNT*8>": COUNT (default 32)
+#   Sends "monitor mem 0x<value of EXPR> <COUNT*8> --frames": COUNT (default 32)
 #   annotated 8-byte words from EXPR, as `vmregion mem DUMP ADDR LEN` prints
 #   them.  Without a whole-line variable the end of EXPR is told from COUNT
 #   by the number of words: an expression written with blanks has them
@@ -173,9 +173,9 @@ define info vmregion-mem
         eval "echo info vmregion-mem: COUNT %ld: from 1 to 8192 words\\n", $_vmregion_count
       else
         if $_vmregion_dryrun
-          eval "echo monitor mem 0x%lx %ld\\n", $_vmregion_val, $_vmregion_count * 8
+          eval "echo monitor mem 0x%lx %ld --frames\\n", $_vmregion_val, $_vmregion_count * 8
         else
-          eval "monitor mem 0x%lx %ld", $_vmregion_val, $_vmregion_count * 8
+          eval "monitor mem 0x%lx %ld --frames", $_vmregion_val, $_vmregion_count * 8
         end
       end
     end
@@ -185,9 +185,11 @@ document info vmregion-mem
 Print COUNT 8-byte words of kernel memory from EXPR (default 32), one a
 line: address, value, and when the value points into a kernel region what
 `info vmregion` says of it; words pointing into kernel text are marked
-"ret" (after a call instruction: a return address) or "text".  Pages not in
-the dump are one "... START-END: not in the dump" line.  The same text as
-`vmregion mem DUMP ADDR COUNT*8`.
+"ret" (after a call instruction: a return address) or "text", and the
+stack slots of the frames the ORC unwinder finds from the CPUs' registers
+are marked "frame".  Pages not in the dump are one "... START-END: not in
+the dump" line.  The same text as `vmregion mem DUMP cpuN:rsp COUNT*8` on
+the stack of CPU N.
 Usage: info vmregion-mem EXPR [COUNT]
 EXPR is any gdb expression: $rsp, $rsp + 8, &init_task, $rdi; it is rounded
 down to 8 bytes.  COUNT is 1 to 8192.  gdb splits the arguments at blanks:

@@ -13,7 +13,7 @@ $VMR_SAMPLES when no --set is given:
   `monitor help` answer; an unknown monitor command is an error;
 - `monitor triage` prints what `vmregion triage` prints (crash signature
   included);
-- `info vmregion-mem $rsp 16` on each CPU prints what `vmregion mem DUMP RSP
+- `info vmregion-mem $rsp 16` on each CPU prints what `vmregion mem DUMP cpuN:rsp
   128` prints, annotated lines on the crashing CPU's stack; an unmapped
   address gives a gap line and a bad one an error line, and gdb goes on;
 - with the set's vmlinux: `p init_task.comm` is "swapper/0", `p jiffies`
@@ -161,10 +161,13 @@ def check_one(setdir, fname):
     if "Protocol error with Rcmd" not in err:
         errors.append("monitor no-such-command: not an error")
 
-    # info vmregion-mem $rsp 16 == vmregion mem DUMP RSP 128.
+    # info vmregion-mem $rsp 16 == vmregion mem DUMP cpuN:rsp 128 of the CPU
+    # whose stack it is (both mark the unwinder's frames on it).
     annotated = 0
+    by_cpu = [run([VMREGION, "mem", dump, f"cpu{c}:rsp", "128"] + kopt) for c in range(ncpus)]
     for cpu, sp in enumerate(rsps):
-        mrc, mout, merr = run([VMREGION, "mem", dump, "0x%x" % sp, "128"] + kopt)
+        mine = [r for r in by_cpu if r[1].startswith("%016x  " % (sp & ~7))]
+        mrc, mout, merr = mine[0] if mine else (2, "", f"no CPU's rsp is 0x{sp:x}\n")
         if mrc == 2 or not mout or mout not in err:
             errors.append(f"info vmregion-mem $rsp on thread {cpu + 1}: not what vmregion mem "
                           f"prints:\n{mout}{merr}")
@@ -172,6 +175,8 @@ def check_one(setdir, fname):
                                     r"direct-map|cpu-entry-area) ", mout, re.M))
     if rsps and not annotated:
         errors.append("info vmregion-mem $rsp: no annotated word on any CPU's stack")
+    if rsps and "  frame  " not in err:
+        errors.append("info vmregion-mem $rsp: no unwound frame marked on any CPU's stack")
     if "\n... 0x0000000000000000-0x0000000000000020: not mapped" not in err:
         errors.append("info vmregion-mem 0 4: no gap line")
     if "vmregion: zz_no_such_symbol: " not in err:
