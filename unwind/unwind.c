@@ -73,11 +73,14 @@ static struct vmr_error *raw_tables(struct vmr_kernel *k, uint64_t *ip_addr, uin
 		memcpy(*ips, d1, s1);
 		memcpy(*ents, d2, s2);
 		uint64_t hs;
-		if (!vmr_vmlinux_section(k->vmlinux, ".orc_header", NULL, &hs, &dh) && dh &&
-		    hs == 20) {
+		/* .orc_header (6.4+) is optional: older kernels have none. */
+		struct vmr_error *herr = vmr_vmlinux_section(k->vmlinux, ".orc_header", NULL, &hs,
+							     &dh);
+		if (!herr && dh && hs == 20) {
 			memcpy(hash, dh, 20);
 			*has_hash = true;
 		}
+		vmr_error_free(herr);
 		return NULL;
 	}
 	uint64_t ip0, ip1, e0, e1;
