@@ -38,12 +38,9 @@ import re
 import subprocess
 import sys
 
+from corpustext import call_traces, crash_bt, is_subsequence, reliable_functions
+
 FRAME = re.compile(r"^#(\d+) ([0-9a-f]{16}) (\w+) (\S+) (reliable|unreliable) (.*)$")
-TRACE_ENTRY = re.compile(r"^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(\s+\[\w+\])?\s*$")
-
-
-def strip_ts(line):
-    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line)
 
 
 def func(sym):
@@ -70,82 +67,6 @@ def run_tool(tool, dump, vmlinux, extra=()):
         elif line.startswith("end "):
             cpus[cur]["end"] = line
     return cpus
-
-
-def kernel_trace(serial):
-    """(cpu, [functions], oops_rip_function) of the first kernel's last Call Trace."""
-    lines = [strip_ts(l.rstrip("\n")) for l in open(serial, errors="replace")]
-    # the first kernel only: stop at a second "Linux version" banner
-    seen = 0
-    for i, l in enumerate(lines):
-        if l.startswith("Linux version"):
-            seen += 1
-            if seen == 2:
-                lines = lines[:i]
-                break
-    starts = [i for i, l in enumerate(lines) if l.strip() == "Call Trace:"]
-    if not starts:
-        return None, [], None
-    s = starts[-1]
-    cpu = None
-    rip = None
-    for l in reversed(lines[max(0, s - 80):s]):
-        m = re.match(r"^CPU: (\d+) (UID: \d+ )?PID:", l)
-        if m and cpu is None:
-            cpu = int(m.group(1))
-        m = re.match(r"^RIP: 0010:([\w.$]+)\+", l)
-        if m and rip is None:
-            rip = m.group(1)
-    funcs = []
-    for l in lines[s + 1:]:
-        t = l.strip()
-        if t in ("<TASK>", "<IRQ>", "</IRQ>", "<NMI>", "</NMI>"):
-            continue
-        if t == "</TASK>" or t.startswith(("Modules linked in", "Kernel Offset", "---[")):
-            break
-        m = TRACE_ENTRY.match(l)
-        if m:
-            if not m.group(1):
-                funcs.append(m.group(2))
-            continue
-        if re.match(r"^\s*(RIP|RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2|DR\d|PKRU)", l):
-            continue
-        break
-    return cpu, funcs, rip
-
-
-def crash_bt(peers, fname):
-    base = fname[:-4] if fname.endswith(".zst") else fname
-    for name in (f"crash-{base}.txt", f"crash-kaslr-auto-nomod-{base}.txt"):
-        path = os.path.join(peers, name)
-        if os.path.exists(path):
-            break
-    else:
-        return {}
-    text = open(path, errors="replace").read()
-    m = re.search(r"==== crash> bt -a\n(.*?)(?=\n==== crash>|\Z)", text, re.S)
-    if not m:
-        return {}
-    out, cur = {}, None
-    for l in m.group(1).splitlines():
-        h = re.match(r"^PID: .* CPU: (\d+)", l)
-        if h:
-            cur = int(h.group(1))
-            out[cur] = []
-            continue
-        f = re.match(r"^\s*#\d+ \[[0-9a-f]+\] ([\w.$]+) at ", l)
-        if f and cur is not None:
-            out[cur].append(f.group(1))
-            continue
-        f = re.match(r"^\s*\[exception RIP: ([\w.$]+)", l)
-        if f and cur is not None:
-            out[cur].append(f.group(1))
-    return out
-
-
-def is_subsequence(small, big):
-    it = iter(big)
-    return all(any(x == y for y in it) for x in small)
 
 
 def main():
@@ -185,7 +106,9 @@ def main():
     for cpu in sorted(ours):
         print(f"cpu {cpu}: " + " ".join(seq(cpu)) + f"  [{ours[cpu]['end']}]")
 
-    kcpu, ktrace, krip = kernel_trace(os.path.join(a.set, "serial.log"))
+    traces = call_traces(os.path.join(a.set, "serial.log"))
+    last = traces[-1] if traces else None
+    kcpu, ktrace, krip = (last.cpu, reliable_functions(last), last.rip) if last else (None, [], None)
     if kcpu is None:
         kcpu = truth.get("crash", {}).get("cpu")
     if ktrace and kcpu in ours:
@@ -206,7 +129,7 @@ def main():
     elif not ktrace:
         print("no kernel Call Trace in serial.log")
 
-    for cpu, frames in sorted(crash_bt(os.path.join(a.set, "peers"), a.file).items()):
+    for cpu, frames in sorted((crash_bt(os.path.join(a.set, "peers"), a.file) or {}).items()):
         if not frames or cpu not in ours:
             print(f"crash cpu {cpu}: no frames (crash could not unwind it)")
             continue

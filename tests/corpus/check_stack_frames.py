@@ -29,9 +29,8 @@ import re
 import subprocess
 import sys
 
-FRAME = re.compile(r"^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)"
-                   r"(?:\s+\[(\w+)\])?\s*$")
-TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+from corpustext import first_trace
+
 
 failures = []
 
@@ -40,36 +39,6 @@ def check(ok, what):
     if not ok:
         failures.append(what)
         print("FAIL:", what)
-
-
-def call_trace(serial):
-    """(cpu, [(function, offset, module)]) of the first kernel's first Call Trace."""
-    frames, inside, cpu = [], False, None
-    for line in open(serial, errors="replace"):
-        line = TIMESTAMP.sub("", line.rstrip("\n"))
-        if line.startswith("Linux version") and (frames or inside):
-            break
-        m = re.search(r"\bCPU: (\d+) (?:UID: \d+ )?PID: \d+", line)
-        if m and not inside:
-            cpu = int(m.group(1))
-        if "Call Trace:" in line:
-            if frames:
-                break
-            inside = True
-            continue
-        if not inside:
-            continue
-        s = line.strip()
-        if re.match(r"^</?[A-Z#]+>$", s):
-            continue
-        m = FRAME.match(line)
-        if not m:
-            if re.match(r"^(RIP|RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2):", s):
-                continue
-            break
-        if not m.group(1):
-            frames.append((m.group(2), int(m.group(3), 16), m.group(5)))
-    return cpu, frames
 
 
 def mem_stack(args, dump, cpu, json_out):
@@ -160,7 +129,9 @@ def main():
     args = ap.parse_args()
     truth = json.load(open(os.path.join(args.set, "truth.json")))
     dump = os.path.join(args.set, args.file)
-    tcpu, trace = call_trace(os.path.join(args.set, "serial.log"))
+    first = first_trace(os.path.join(args.set, "serial.log"))
+    tcpu = first.cpu if first else None
+    trace = [(f.func, f.offset, f.module or None) for f in first.frames if f.reliable] if first else []
     cpu = truth.get("crash", {}).get("cpu", tcpu)
     check(bool(trace), "no Call Trace in serial.log")
     for c in range(truth.get("cpus", 1)):

@@ -21,9 +21,8 @@ import re
 import subprocess
 import sys
 
-FRAME = re.compile(r"^\s*(\? )?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+(/0x[0-9a-f]+)?( \[[^\]]+\])?\s*$")
-PREFIX = re.compile(r"^(\[\s*\d+\.\d+\] ?)")
-MARKER = re.compile(r"^\s*</?[A-Z#]+>\s*$")
+from corpustext import call_traces, console_lines, is_subsequence
+
 
 failures = []
 
@@ -39,13 +38,10 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr
 
 
-def strip(line):
-    return PREFIX.sub("", line.rstrip("\r\n"), count=1)
-
-
 def serial_frames(setdir, truth):
-    """The call trace of the crash in serial.log (first kernel only)."""
-    lines = [strip(l) for l in open(f"{setdir}/serial.log", errors="replace")]
+    """(function, reliable) of the crash's call trace in serial.log: the
+    first trace after the line that starts the crash report."""
+    lines = console_lines(f"{setdir}/serial.log")
     crash = truth["crash"]
     first = (crash.get("oops_lines") or [crash["reason"]])[0]
     if crash.get("kind") in ("oops", "bug"):
@@ -55,24 +51,8 @@ def serial_frames(setdir, truth):
         starts = [i for i, l in enumerate(lines) if l.strip() == first.strip()]
     if not starts:
         return None
-    i = starts[0]
-    while i < len(lines) and not lines[i].startswith("Call Trace:"):
-        i += 1
-    frames = []
-    for l in lines[i + 1:]:
-        m = FRAME.match(l)
-        if m:
-            frames.append((m.group(2), m.group(1) is None))
-        elif MARKER.match(l) or re.match(r"^(RIP|RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2):", l):
-            continue
-        else:
-            break
-    return frames
-
-
-def is_subsequence(small, big):
-    it = iter(big)
-    return all(any(x == y for y in it) for x in small)
+    trace = next((t for t in call_traces(None, lines) if t.start > starts[0]), None)
+    return [(f.func, f.reliable) for f in trace.frames] if trace else []
 
 
 def check_backtraces(t, want, crash):

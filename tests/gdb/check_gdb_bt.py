@@ -39,10 +39,12 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+from corpustext import crash_bt, first_trace, is_subsequence, reliable_functions  # noqa: E402
+
 VMREGION = os.environ.get("VMREGION", "vmregion")
 THREAD = re.compile(r"^Thread \d+ \(Thread \d+ \(CPU (\d+)")
 GDB_FRAME = re.compile(r"^#(\d+)\s+(?:(0x[0-9a-f]+) in )?(\S+?) \(")
-TRACE_ENTRY = re.compile(r"^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+/0x[0-9a-f]+(\s+\[\w+\])?\s*$")
 SKIP = 77
 
 failures = []
@@ -96,68 +98,6 @@ def gdb_threads(out):
     return threads
 
 
-def crash_bt(peers, fname):
-    base = fname[:-4] if fname.endswith(".zst") else fname
-    for name in (f"crash-{base}.txt", f"crash-kaslr-auto-nomod-{base}.txt"):
-        path = os.path.join(peers, name)
-        if os.path.exists(path):
-            break
-    else:
-        return None
-    text = open(path, errors="replace").read()
-    m = re.search(r"==== crash> bt -a\n(.*?)(?=\n==== crash>|\Z)", text, re.S)
-    if not m:
-        return None
-    out, cur = {}, None
-    for l in m.group(1).splitlines():
-        h = re.match(r"^PID: .* CPU: (\d+)", l)
-        if h:
-            cur = int(h.group(1))
-            out[cur] = []
-            continue
-        f = re.match(r"^\s*#\d+ \[[0-9a-f]+\] ([\w.$]+) at ", l)
-        if f and cur is not None:
-            out[cur].append(f.group(1))
-            continue
-        f = re.match(r"^\s*\[exception RIP: ([\w.$]+)", l)
-        if f and cur is not None:
-            out[cur].append(f.group(1))
-    return out
-
-
-def kernel_trace(serial):
-    """Reliable function names of the first kernel's first Call Trace."""
-    funcs, inside = [], False
-    for l in open(serial, errors="replace"):
-        l = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", l.rstrip("\n"))
-        if l.startswith("Linux version") and inside:
-            break
-        if l.strip() == "Call Trace:":
-            if funcs:
-                break
-            inside = True
-            continue
-        if not inside:
-            continue
-        t = l.strip()
-        if re.match(r"^</?[A-Z#]+>$", t):
-            continue
-        m = TRACE_ENTRY.match(l)
-        if m:
-            if not m.group(1):
-                funcs.append(m.group(2))
-            continue
-        if re.match(r"^(RIP|RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2):", t):
-            continue
-        break
-    return funcs
-
-
-def is_subsequence(small, big):
-    it = iter(big)
-    return all(any(x == y for y in it) for x in small)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", required=True)
@@ -185,7 +125,7 @@ def main():
     check(sorted(threads) == list(range(ncpus)), f"gdb threads {sorted(threads)}, want {ncpus} CPUs")
     crash = crash_bt(os.path.join(a.set, "peers"), a.file)
     crash_cpu = tri.get("cpu", truth.get("crash", {}).get("cpu"))
-    ktrace = kernel_trace(os.path.join(a.set, "serial.log"))
+    ktrace = reliable_functions(first_trace(os.path.join(a.set, "serial.log")))
 
     for cpu in sorted(threads):
         frames = threads[cpu]
