@@ -75,7 +75,17 @@ def find_vmlinux(setdir, truth, dbg_root):
         path = os.path.join(root, rel)
         if os.path.exists(path):
             return path, None
-    return None, (f"no {rel} under {dbg_root or '(no --dbg-root)'} or / "
+    # scripts/install-deps.sh --live-dbg keeps the live test's Debian vmlinux
+    # here: the same file when the release and build-id agree.
+    live = os.environ.get("VMR_LIVE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmregion-live")
+    path = os.path.join(live, os.path.basename(rel))
+    want = truth.get("kernel", {}).get("build_id")
+    if os.path.exists(path) and want:
+        p = subprocess.run(["readelf", "-n", path], capture_output=True, text=True)
+        if f"Build ID: {want}" in p.stdout:
+            return path, None
+    return None, (f"no {rel} under {dbg_root or '(no --dbg-root)'}, / or {live} "
                   f"(Debian package {di.get('package')}, see the corpus README)")
 
 
