@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 
+from corpustext import find_vmlinux
+
 BASES = ["page_offset_base", "vmalloc_base", "vmemmap_base"]
 SETS = [
     # (set, strip the note), files from truth.json
@@ -149,8 +151,6 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmregion", required=True)
     ap.add_argument("--corpus", required=True)
-    ap.add_argument("--debian-vmlinux",
-                    default="/work/dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64")
     args = ap.parse_args()
     failures = []
     with tempfile.TemporaryDirectory(prefix="vmr-novi-") as tmp:
@@ -161,14 +161,9 @@ def main():
                 continue
             with open(os.path.join(setdir, "truth.json")) as f:
                 truth = json.load(f)
-            vmlinux = None
-            if truth.get("vmlinux_file"):
-                vmlinux = os.path.normpath(os.path.join(setdir, truth["vmlinux_file"]))
-            elif setname.startswith("debian-6.1"):
-                vmlinux = args.debian_vmlinux
-            if vmlinux and not os.path.exists(vmlinux):
-                print(f"note: {vmlinux} not present: {setname} checked without a vmlinux")
-                vmlinux = None
+            vmlinux, why = find_vmlinux(setdir, truth)
+            if not vmlinux:
+                print(f"note: {setname} checked without a vmlinux: {why}")
             for fname in truth["files"]:
                 src = os.path.join(setdir, fname)
                 if not os.path.exists(src):

@@ -8,6 +8,7 @@ line of a pt_regs dump printed inside the trace.
 """
 import os
 import re
+import subprocess
 from collections import namedtuple
 
 TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
@@ -117,3 +118,35 @@ def is_subsequence(small, big):
     """Every item of @small appears in @big, in the same order."""
     it = iter(big)
     return all(any(x == y for y in it) for x in small)
+
+
+def find_vmlinux(setdir, truth, dbg_root=None):
+    """(path, why-not) of the vmlinux of the set in @setdir: the corpus's own
+    (truth's vmlinux_file), else the Debian -dbg package's under @dbg_root
+    (default $VMR_DBG_ROOT) or /, else the copy scripts/install-deps.sh
+    --live-dbg keeps in $VMR_LIVE_DIR when its build-id is the kernel's."""
+    dbg_root = dbg_root or os.environ.get("VMR_DBG_ROOT")
+    vf = truth.get("vmlinux_file")
+    if vf:
+        path = os.path.normpath(os.path.join(setdir, vf))
+        return (path, None) if os.path.exists(path) else (None, f"{path} is missing")
+    di = truth.get("kernel", {}).get("debuginfo", {})
+    rel = di.get("vmlinux_path_in_package")
+    if not rel:
+        return None, "truth.json names no vmlinux"
+    for root in [r for r in (dbg_root, "/") if r]:
+        path = os.path.join(root, rel)
+        if os.path.exists(path):
+            return path, None
+    # scripts/install-deps.sh --live-dbg keeps the live test's Debian vmlinux
+    # here: the same file when the release and build-id agree.
+    live = os.environ.get("VMR_LIVE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmregion-live")
+    path = os.path.join(live, os.path.basename(rel))
+    want = truth.get("kernel", {}).get("build_id")
+    if os.path.exists(path) and want:
+        p = subprocess.run(["readelf", "-n", path], capture_output=True, text=True)
+        if f"Build ID: {want}" in p.stdout:
+            return path, None
+    return None, (f"no {rel} under {dbg_root or '(no --dbg-root)'}, / or {live} "
+                  f"(Debian package {di.get('package')}, see the corpus README)")

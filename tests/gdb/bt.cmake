@@ -5,19 +5,6 @@
 # nor in VMR_LIVE_DIR with the dump's build-id) are skipped with the reason; the custom kernel's vmlinux is in the corpus.
 # Named under gdb/ so that the sanitizer run leaves them out with the other
 # gdb sessions (.ci/run).
-set(VMR_DBG_ROOT "${PROJECT_SOURCE_DIR}/../dbg" CACHE PATH
-	"root of an unpacked Debian linux-image-*-dbg package (usr/lib/debug/boot/vmlinux-*)")
-# Where scripts/install-deps.sh --live-dbg keeps the live test's Debian
-# vmlinux (the gdb sessions run with their own XDG_CACHE_HOME).
-if(DEFINED ENV{VMR_LIVE_DIR})
-	set(vmr_live_default $ENV{VMR_LIVE_DIR})
-elseif(DEFINED ENV{XDG_CACHE_HOME})
-	set(vmr_live_default $ENV{XDG_CACHE_HOME}/vmregion-live)
-else()
-	set(vmr_live_default $ENV{HOME}/.cache/vmregion-live)
-endif()
-set(VMR_LIVE_DIR "${vmr_live_default}" CACHE PATH
-	"scripts/install-deps.sh --live cache (vmlinuz and the -dbg vmlinux of tests/live)")
 if(NOT VMR_GDB OR NOT Python3_Interpreter_FOUND)
 	return()
 endif()

@@ -40,7 +40,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
-from corpustext import crash_bt, first_trace, is_subsequence, reliable_functions  # noqa: E402
+from corpustext import crash_bt, find_vmlinux, first_trace, is_subsequence, reliable_functions  # noqa: E402,E501
 
 VMREGION = os.environ.get("VMREGION", "vmregion")
 THREAD = re.compile(r"^Thread \d+ \(Thread \d+ \(CPU (\d+)")
@@ -59,34 +59,6 @@ def check(ok, what):
 def run(cmd, timeout=540):
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
     return p.returncode, p.stdout, p.stderr
-
-
-def find_vmlinux(setdir, truth, dbg_root):
-    """(path, why-not)."""
-    vf = truth.get("vmlinux_file")
-    if vf:
-        path = os.path.normpath(os.path.join(setdir, vf))
-        return (path, None) if os.path.exists(path) else (None, f"{path} is missing")
-    di = truth.get("kernel", {}).get("debuginfo", {})
-    rel = di.get("vmlinux_path_in_package")
-    if not rel:
-        return None, "truth.json names no vmlinux"
-    for root in [r for r in (dbg_root, "/") if r]:
-        path = os.path.join(root, rel)
-        if os.path.exists(path):
-            return path, None
-    # scripts/install-deps.sh --live-dbg keeps the live test's Debian vmlinux
-    # here: the same file when the release and build-id agree.
-    live = os.environ.get("VMR_LIVE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmregion-live")
-    path = os.path.join(live, os.path.basename(rel))
-    want = truth.get("kernel", {}).get("build_id")
-    if os.path.exists(path) and want:
-        p = subprocess.run(["readelf", "-n", path], capture_output=True, text=True)
-        if f"Build ID: {want}" in p.stdout:
-            return path, None
-    return None, (f"no {rel} under {dbg_root or '(no --dbg-root)'}, / or {live} "
-                  f"(Debian package {di.get('package')}, see the corpus README)")
 
 
 def gdb_threads(out):
