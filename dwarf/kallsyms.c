@@ -59,7 +59,8 @@ struct vmr_kallsyms {
 	 * a search by address reads ~log2(n / ADDR_BLOCK) blocks. */
 	vmr_read_fn read;
 	void *ctx;
-	uint64_t offsets, addresses, relative_base;
+	uint64_t offsets, addresses;   /* where the tables are */
+	uint64_t relative_base;        /* its value */
 	uint64_t **block;        /* decoded addresses, NULL = not read yet */
 	bool addr_failed;        /* a block could not be read */
 
@@ -416,10 +417,11 @@ static bool addr_of(struct vmr_kallsyms *ks, uint32_t i, uint64_t *out)
 }
 
 /**
- * The offset scheme (kallsyms.h), and a check that the ends of the address
- * array can be read (the rest is read when an address is asked for).
+ * kallsyms_relative_base, the offset scheme (kallsyms.h), and a check that
+ * the last address can be read (the rest is read when asked for).
  */
-static struct vmr_error *probe_addrs(struct vmr_kallsyms *ks)
+static struct vmr_error *probe_addrs(struct vmr_kallsyms *ks,
+				     const struct vmr_kallsyms_addrs *a)
 {
 	uint64_t last = ks->offsets ? ks->offsets + 4ull * (ks->n - 1)
 				    : ks->addresses + 8ull * (ks->n - 1);
@@ -430,7 +432,7 @@ static struct vmr_error *probe_addrs(struct vmr_kallsyms *ks)
 							  : "kallsyms_addresses");
 	if (!ks->offsets)
 		return NULL;
-	err = ks->read(ks->ctx, ks->relative_base, &ks->relative_base, 8);
+	err = ks->read(ks->ctx, a->relative_base, &ks->relative_base, 8);
 	if (err)
 		return vmr_error_prefix(err, "kallsyms_relative_base");
 	uint32_t stext;
@@ -482,7 +484,6 @@ struct vmr_error *vmr_kallsyms_load(const struct vmr_kallsyms_addrs *a,
 		ks->read = read_virt;
 		ks->ctx = ctx;
 		ks->offsets = a->offsets && a->relative_base ? a->offsets : 0;
-		ks->relative_base = a->relative_base;
 		ks->addresses = a->addresses;
 		ks->tok = malloc(sizeof(*ks->tok));
 		ks->pos = malloc(num * sizeof(*ks->pos));
@@ -502,7 +503,7 @@ struct vmr_error *vmr_kallsyms_load(const struct vmr_kallsyms_addrs *a,
 		err = vmr_symnames_build(&ks->by_name, ks->n, hash, sym_same, sym_wins, ks);
 	free(hash);
 	if (!err)
-		err = probe_addrs(ks);
+		err = probe_addrs(ks, a);
 	if (err) {
 		vmr_kallsyms_free(ks);
 		return err;

@@ -44,6 +44,8 @@
 #endif
 
 #define COPY_CHUNK (4u << 20)
+/** Largest inflated section written (a zlib stream can claim ~1000x). */
+#define MAX_SECTION (4ull << 30)
 
 char *vmr_vmlcache_dir(void)
 {
@@ -276,7 +278,7 @@ static struct vmr_error *write_image(int in, uint64_t size, int out, const char 
 	struct vmr_error *err = NULL;
 	if (!e || elf_kind(e) != ELF_K_ELF || gelf_getclass(e) != ELFCLASS64 ||
 	    !gelf_getehdr(e, &eh) || elf_getshdrnum(e, &shnum) || elf_getphdrnum(e, &phnum) ||
-	    elf_getshdrstrndx(e, &shstrndx) || !shnum) {
+	    elf_getshdrstrndx(e, &shstrndx) || !shnum || shnum > (1u << 20)) {
 		err = vmr_error_new(VMR_ERR_FORMAT, "%s: not an ELF64 file with sections", src);
 		goto out;
 	}
@@ -298,6 +300,12 @@ static struct vmr_error *write_image(int in, uint64_t size, int out, const char 
 		sh[i] = (Elf64_Shdr){ g.sh_name, g.sh_type, g.sh_flags, g.sh_addr, g.sh_offset,
 				      g.sh_size, g.sh_link, g.sh_info, g.sh_addralign,
 				      g.sh_entsize };
+		if (i && g.sh_type != SHT_NOBITS &&
+		    (g.sh_offset > size || g.sh_size > size - g.sh_offset)) {
+			err = vmr_error_new(VMR_ERR_FORMAT, "%s: section %zu lies past the end "
+					    "of the file", src, i);
+			goto out;
+		}
 		if (i && (g.sh_flags & SHF_COMPRESSED) && g.sh_type != SHT_NOBITS &&
 		    g.sh_offset < cut)
 			cut = g.sh_offset;
@@ -309,13 +317,14 @@ static struct vmr_error *write_image(int in, uint64_t size, int out, const char 
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(e, (int)i, &ph) ||
-		    (ph.p_filesz && ph.p_offset + ph.p_filesz > cut)) {
+		    (ph.p_filesz && (ph.p_offset > cut || ph.p_filesz > cut - ph.p_offset))) {
 			err = vmr_error_new(VMR_ERR_FORMAT, "%s: a segment lies after the "
 					    "compressed sections", src);
 			goto out;
 		}
 	}
-	if (eh.e_phoff + phnum * sizeof(Elf64_Phdr) > cut || sizeof(Elf64_Ehdr) > cut) {
+	if (sizeof(Elf64_Ehdr) > cut ||
+	    (phnum && (eh.e_phoff > cut || phnum * sizeof(Elf64_Phdr) > cut - eh.e_phoff))) {
 		err = vmr_error_new(VMR_ERR_FORMAT, "%s: program headers after the "
 				    "compressed sections", src);
 		goto out;
@@ -351,6 +360,12 @@ static struct vmr_error *write_image(int in, uint64_t size, int out, const char 
 			memcpy(&ch, raw->d_buf, sizeof(ch));
 			align = ch.ch_addralign;
 			len = ch.ch_size;
+			if (len > MAX_SECTION) {
+				err = vmr_error_new(VMR_ERR_LIMIT, "%s: section %s inflates to "
+						    "%llu bytes", src, name,
+						    (unsigned long long)len);
+				goto out;
+			}
 		}
 		if (align > 1 && align <= 4096)
 			pos = (pos + align - 1) & ~(align - 1);

@@ -50,7 +50,8 @@ void vmr_vmlcache_note_source(const char *dir, const char *build_id, const char 
  * @param[out] out its path (malloc'd).
  * @return NULL, VMR_ERR_MISMATCH (another build-id), VMR_ERR_INVALID (bad
  *         build-id), VMR_ERR_FORMAT (a layout this writer does not handle:
- *         an allocated section after a compressed one), VMR_ERR_IO.
+ *         an allocated section after a compressed one, or a corrupt file),
+ *         VMR_ERR_LIMIT (a section inflating past 4 GiB), VMR_ERR_IO.
  */
 struct vmr_error *vmr_vmlcache_write(const char *path, const char *dir,
 				     const char *build_id, char **out);
