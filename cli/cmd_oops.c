@@ -2,6 +2,7 @@
 /* vmregion oops: an oops, panic, WARNING or whole console text printed back
  * with every code location and address annotated. */
 #include "cli/cli.h"
+#include "cli/code.h"
 #include "cli/json.h"
 #include "cli/report.h"
 
@@ -20,8 +21,13 @@ static const char usage[] =
 	"register values and other words that look like kernel addresses get their\n"
 	"region and owner (with a dump), or what can be known without one.\n"
 	"Without a dump the KASLR slide comes from the text (a \"Kernel Offset:\"\n"
-	"line, or an address printed beside a func+off); the Code: line is left as\n"
-	"is.\n"
+	"line, or an address printed beside a func+off).\n"
+	"\n"
+	"A Code: line is followed by its bytes decoded with objdump (binutils), the\n"
+	"faulting instruction (the <..> byte) marked, as scripts/decodecode does;\n"
+	"addresses are RIP's when it is known (a dump, a vmlinux with the slide, or\n"
+	"a user-mode RIP), else relative to it.  Without objdump in PATH, or for a\n"
+	"line that is not a byte dump, the Code: line is left as is.\n"
 	"\n"
 	"  --json          one JSON document: the reports and the annotated values\n"
 	"  -c, --core DUMP the crash dump the text comes from\n"
@@ -241,6 +247,7 @@ int cmd_oops(int argc, char **argv)
 	}
 
 	/* Pass 1: reports, the slide, the paging mode. */
+	struct code_decoded *code = NULL;
 	struct vmr_oops_line *l = malloc(sizeof(*l));
 	if (!l) {
 		cli_error("oops: out of memory");
@@ -258,6 +265,13 @@ int cmd_oops(int argc, char **argv)
 			learn_paging(c.a, l, &la57);
 		nlines++;
 	}
+	code = malloc(sizeof(*code));
+	if (!code) {
+		cli_error("oops: out of memory");
+		rc = EXIT_BAD;
+		goto out;
+	}
+	struct code_rip rip = { 0 };
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	uint64_t slide = 0;
@@ -306,6 +320,22 @@ int cmd_oops(int argc, char **argv)
 			no++;
 		}
 		json_end_array(&j);
+		json_key(&j, "code");
+		json_begin_array(&j);
+		it = (struct line_iter){ text, text + len };
+		no = 0;
+		while (next_line(&it, &ls, &ln)) {
+			vmr_oops_parse_line(ls, ln, l);
+			if (code_follow(&c, ls, ln, l, &rip, code)) {
+				json_begin_object(&j);
+				json_kv_uint(&j, "line", no + 1);
+				json_key(&j, "decoded");
+				code_json(&j, code);
+				json_end_object(&j);
+			}
+			no++;
+		}
+		json_end_array(&j);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
@@ -319,6 +349,8 @@ int cmd_oops(int argc, char **argv)
 		while (next_line(&it, &ls, &ln)) {
 			vmr_oops_parse_line(ls, ln, l);
 			annotate_line_text(stdout, &c, ls, l);
+			if (code_follow(&c, ls, ln, l, &rip, code))
+				code_text(stdout, code, l->msg);
 			if (ln > VMR_OOPS_LINE_MAX)
 				printf("# (line cut: %zu more bytes not looked at)\n", ln - l->len);
 		}
@@ -334,6 +366,7 @@ int cmd_oops(int argc, char **argv)
 	fflush(stdout);
 	rc = c.incomplete ? EXIT_INCOMPLETE : EXIT_OK;
 out:
+	free(code);
 	free(l);
 	vmr_oops_parser_destroy(p);
 	vmr_annotator_destroy(c.a);

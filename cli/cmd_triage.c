@@ -4,6 +4,7 @@
  * log, and a crash signature. */
 #include "cli/backtrace.h"
 #include "cli/cli.h"
+#include "cli/code.h"
 #include "cli/describe.h"
 #include "cli/json.h"
 #include "cli/monitor.h"
@@ -294,8 +295,21 @@ static void print_text(FILE *out, struct report_ctx *c, const struct cli_session
 	cpus_text(out, c, t);
 	if (t->n_last) {
 		fprintf(out, "\nlog (last %u lines):\n", t->n_last);
-		for (unsigned i = 0; i < t->n_last; i++)
-			fprintf(out, "  %s\n", t->last_lines[i]);
+		/* Code: lines decoded with the RIP: line before them. */
+		struct code_decoded *code = malloc(sizeof(*code));
+		struct vmr_oops_line *l = malloc(sizeof(*l));
+		struct code_rip rip = { 0 };
+		for (unsigned i = 0; i < t->n_last; i++) {
+			const char *line = t->last_lines[i];
+			fprintf(out, "  %s\n", line);
+			if (!code || !l)
+				continue;
+			vmr_oops_parse_line(line, strlen(line), l);
+			if (code_follow(c, line, strlen(line), l, &rip, code))
+				code_text(out, code, 2 + l->msg);
+		}
+		free(code);
+		free(l);
 	}
 }
 
