@@ -323,6 +323,7 @@ int cmd_oops(int argc, char **argv)
 		json_key(&j, "code");
 		json_begin_array(&j);
 		it = (struct line_iter){ text, text + len };
+		rip = (struct code_rip){ 0 };
 		no = 0;
 		while (next_line(&it, &ls, &ln)) {
 			vmr_oops_parse_line(ls, ln, l);

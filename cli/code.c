@@ -261,14 +261,23 @@ bool code_follow(struct report_ctx *c, const char *s, size_t n, const struct vmr
 	switch (l->type) {
 	case VMR_OOPS_LINE_HEADER:
 	case VMR_OOPS_LINE_END_TRACE:
-		*rip = (struct code_rip){ 0 };
+		rip->seen = rip->known = false;
 		return false;
 	case VMR_OOPS_LINE_RIP:
 		rip->seen = true;
 		rip->known = code_rip_addr(c, l, &rip->addr);
 		return false;
 	case VMR_OOPS_LINE_CODE:
-		return code_decode(s, n, rip->seen && rip->known, rip->addr, code);
+		if (rip->decodes >= CODE_MAX_DECODES)
+			return false;
+		rip->decodes++;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		bool ok = code_decode(s, n, rip->seen && rip->known, rip->addr, code);
+		/* An objdump that hangs once is not run again. */
+		if (!ok && ms_since(&t0) >= CODE_TIMEOUT_MS)
+			rip->decodes = CODE_MAX_DECODES;
+		return ok;
 	default:
 		return false;
 	}

@@ -36,15 +36,20 @@ struct code_decoded {
 	struct code_insn insn[CODE_MAX_BYTES];
 };
 
+/** Most Code: lines decoded in one text (each runs objdump). */
+#define CODE_MAX_DECODES 100
+
 /** The RIP of the report a Code: line belongs to: the last RIP: line. */
 struct code_rip {
 	bool seen, known;
 	uint64_t addr;
+	unsigned decodes;   /**< objdump runs so far: at most CODE_MAX_DECODES */
 };
 
 /**
  * Follow the lines of a text: RIP: lines (a report header or an end of
- * trace forgets them), and decode a Code: line with the RIP of its report.
+ * trace forgets them), and decode a Code: line with the RIP of its report
+ * (the first CODE_MAX_DECODES of them).
  * @p l is the parse of @p s.  @return true if @p code holds the decoding.
  */
 bool code_follow(struct report_ctx *c, const char *s, size_t n, const struct vmr_oops_line *l,
