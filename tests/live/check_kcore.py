@@ -39,7 +39,7 @@ VMREGION = os.environ.get("VMREGION", "vmregion")
 KVER = "6.1.0-56-cloud-amd64"
 DEFAULT_TEXT = 0xffffffff81000000
 HERE = os.path.dirname(os.path.abspath(__file__))
-BOOT_TIMEOUT = 420
+BOOT_TIMEOUT = 240  # per boot; two boots fit ctest's 600 s
 
 failures = []
 passes = []
@@ -112,12 +112,16 @@ def build_initrd(tmp, binary):
 
 def boot(tmp, kernel, initrd, binary, extra):
     log = os.path.join(tmp, "serial.log")
-    qemu = subprocess.Popen(
-        ["timeout", str(BOOT_TIMEOUT + 30), "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
-         "-m", "512M", "-smp", "2", "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
-         "-append", "console=ttyS0 panic=-1 ignore_loglevel no_hash_pointers %s VMR_BIN=%s" % (extra, binary)],
-        stdin=subprocess.DEVNULL, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-        start_new_session=True)
+    append = "console=ttyS0 panic=-1 ignore_loglevel no_hash_pointers %s VMR_BIN=%s" % (
+        extra, binary)
+    with open(log, "wb") as out:
+        # timeout(1) bounds QEMU even if this script is killed.
+        qemu = subprocess.Popen(
+            ["timeout", str(BOOT_TIMEOUT + 30), "qemu-system-x86_64", "-accel", "tcg",
+             "-cpu", "max", "-m", "512M", "-smp", "2", "-nographic", "-no-reboot",
+             "-kernel", kernel, "-initrd", initrd, "-append", append],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
     try:
         deadline = time.time() + BOOT_TIMEOUT
         while time.time() < deadline and qemu.poll() is None:
