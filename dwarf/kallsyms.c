@@ -262,14 +262,16 @@ static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 					    "%u bytes", MAX_NAMES_BYTES);
 			break;
 		}
-		if ((err = ensure(&r, pos, 1)))
+		/* Most names lie well inside what was read: no call then. */
+		bool room = pos + 2 + KSYM_NAME_LEN <= r.len;
+		if (!room && (err = ensure(&r, pos, 1)))
 			break;
 		const uint8_t *p = r.buf + pos;
 		size_t len = p[0], hdr = 1;
 		if (len & 0x80) {
 			/* two-byte length, commit 73bbb94466fd "kallsyms: support
 			 * "big" kernel symbols" (6.1) */
-			if ((err = ensure(&r, pos, 2)))
+			if (!room && (err = ensure(&r, pos, 2)))
 				break;
 			p = r.buf + pos;
 			len = (len & 0x7f) | (size_t)p[1] << 7;
@@ -281,30 +283,29 @@ static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 					    (unsigned long long)pos, len);
 			break;
 		}
-		if ((err = ensure(&r, pos, hdr + len)))
+		if (!room && (err = ensure(&r, pos, hdr + len)))
 			break;
 		p = r.buf + pos + hdr;
-		size_t nl = 0;
+		/* The first expanded character is the type letter; an empty
+		 * token (hash 0, multiplier 1) changes nothing. */
+		size_t nl = 0, k = 0;
 		uint32_t h = 0;
 		char type = 0;
-		for (size_t k = 0; k < len; k++) {
-			uint8_t tok = p[k];
-			size_t tl = t->len[tok];
-			if (!tl)
-				continue;
-			nl += tl;
-			if (nl > KSYM_NAME_LEN) {
-				err = vmr_error_new(VMR_ERR_FORMAT, "kallsyms_names: symbol %zu "
-						    "longer than %d bytes", i, KSYM_NAME_LEN);
-				goto out;
+		while (k < len && !t->len[p[k]])
+			k++;
+		if (k < len) {
+			type = t->str[p[k]][0];
+			h = t->hash1[p[k]];
+			nl = t->len[p[k]];
+			for (k++; k < len; k++) {
+				h = vmr_symhash_concat(h, t->hash[p[k]], t->mul[p[k]]);
+				nl += t->len[p[k]];
 			}
-			/* The first expanded character is the type letter. */
-			if (!type) {
-				type = t->str[tok][0];
-				h = t->hash1[tok];
-			} else {
-				h = vmr_symhash_concat(h, t->hash[tok], t->mul[tok]);
-			}
+		}
+		if (nl > KSYM_NAME_LEN) {
+			err = vmr_error_new(VMR_ERR_FORMAT, "kallsyms_names: symbol %zu "
+					    "longer than %d bytes", i, KSYM_NAME_LEN);
+			break;
 		}
 		if (nl < 2) {
 			err = vmr_error_new(VMR_ERR_FORMAT, "kallsyms_names: symbol %zu "
@@ -316,7 +317,6 @@ static struct vmr_error *read_names(struct vmr_kallsyms *ks,
 		hash[i] = h;
 		pos += hdr + len;
 	}
-out:
 	ks->names = r.buf;
 	ks->names_len = r.len;
 	return err;
