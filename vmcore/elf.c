@@ -198,6 +198,10 @@ static void elf_finish(struct vmr_dump *d, bool partial, const uint64_t mem[2])
 	d->info.format = kcore ? VMR_DUMP_KCORE : VMR_DUMP_ELF;
 	d->info.format_name = kcore ? "/proc/kcore" : "ELF vmcore";
 	d->info.memory_bytes = mem[kcore];
+	/* kcore's one NT_PRSTATUS is a zero-filled placeholder (fs/proc/kcore.c),
+	 * not a CPU: a running system has no saved registers. */
+	if (kcore && n->prstatus_all_zero)
+		d->notes.ncpus = 0;
 	/*
 	 * Producer, best effort: makedumpfile leaves traces (an ERASEINFO note,
 	 * or PT_LOADs whose excluded tail has p_filesz < p_memsz); QEMU writes
