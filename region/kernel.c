@@ -182,14 +182,21 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 		vmr_layout_warn(&k->layout, "%s is truncated: the end of its memory is missing",
 				vmr_dump_path(dump));
 	err = vmr_rebuild_layout(k);
-	if (err)
-		goto fail;
-	/* A VMCOREINFO found in memory brings the release and build-id late. */
+	/*
+	 * A VMCOREINFO found in memory brings the release and build-id late;
+	 * a vmlinux of another kernel is the reason to give even when the
+	 * layout failed (its symbols led the methods astray).
+	 */
 	if (k->vmcoreinfo && !k->release[0]) {
 		take_identity(k);
-		if (k->vmlinux && (err = check_build_id(k)))
-			goto fail;
+		struct vmr_error *id = k->vmlinux ? check_build_id(k) : NULL;
+		if (id) {
+			vmr_error_free(err);
+			err = id;
+		}
 	}
+	if (err)
+		goto fail;
 	*out = k;
 	return NULL;
 fail:

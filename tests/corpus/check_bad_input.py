@@ -9,10 +9,13 @@ another build.
 import argparse
 import glob
 import hashlib
+import json
 import os
 import subprocess
 import sys
 import tempfile
+
+from corpustext import find_vmlinux
 
 TIMEOUT = 60
 
@@ -106,6 +109,32 @@ def main():
         for vml in sorted(glob.glob(os.path.join(a.corpus, "*vmlinux*"))):
             expect_error(a.vmregion, ["info", sample, "-k", vml], vml, failures,
                          f"vmlinux {os.path.basename(vml)} of another build")
+        # A dump without VMCOREINFO with the vmlinux of another kernel: the
+        # mismatch is the error, not what the wrong symbols led to.
+        sets = {}
+        for t in sorted(glob.glob(os.path.join(a.corpus, "*", "truth.json"))):
+            with open(t) as f:
+                sets[os.path.dirname(t)] = json.load(f)
+        vmlinuxes = {}
+        for setdir, truth in sets.items():
+            vml, _ = find_vmlinux(setdir, truth)
+            if vml:
+                vmlinuxes.setdefault(truth["kernel"]["build_id"], vml)
+        for setdir, truth in sets.items():
+            if truth.get("vmcoreinfo"):
+                continue
+            dump = next((os.path.join(setdir, f) for f in truth["files"]
+                         if os.path.exists(os.path.join(setdir, f))), None)
+            for bid, vml in sorted(vmlinuxes.items()):
+                if dump and bid != truth["kernel"]["build_id"]:
+                    what = (f"{os.path.basename(setdir)} without VMCOREINFO, vmlinux "
+                            f"{os.path.basename(vml)} of another kernel")
+                    expect_error(a.vmregion, ["info", dump, "-k", vml], vml, failures, what)
+                    p = subprocess.run([a.vmregion, "info", dump, "-k", vml], text=True,
+                                       capture_output=True, timeout=TIMEOUT)
+                    if "does not match" not in p.stderr:
+                        failures.append(f"{what}: the error does not say the vmlinux does not "
+                                        f"match: {p.stderr.strip()!r}")
         # A dump given as vmlinux, and a vmlinux that is not ELF.
         txt = make("vmlinux-text", b"not an ELF file\n")
         expect_error(a.vmregion, ["info", sample, "-k", txt], txt, failures, "non-ELF vmlinux")
