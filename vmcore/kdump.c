@@ -291,6 +291,49 @@ static struct vmr_error *sub_header_blobs(struct vmr_dump *d, const unsigned cha
 	return NULL;
 }
 
+/*
+ * libkdumpfile 0.5.1 turns each VMCOREINFO line into an attribute path, one
+ * component per '.': a line that starts with '.' (an empty first component)
+ * makes it read past its buffer inside kdump_open_fd() (a SEGV).  No kernel
+ * writes such a line, so a dump with one is refused before libkdumpfile
+ * parses it: every VMCOREINFO text it parses (the kdump notes named
+ * VMCOREINFO*, v4+; the sub-header text, v3) is checked here.
+ */
+static struct vmr_error *check_vmcoreinfo_lines(const struct vmr_dump *d, const char *what,
+						const unsigned char *t, uint64_t len)
+{
+	unsigned line = 1;
+	for (uint64_t i = 0; i < len; i++) {
+		if (t[i] == '.' && (i == 0 || t[i - 1] == '\n'))
+			return vmr_error_new(VMR_ERR_FORMAT,
+					     "%s: %s: line %u starts with '.' (no kernel writes that; libkdumpfile cannot parse it)",
+					     d->path, what, line);
+		line += t[i] == '\n';
+	}
+	return NULL;
+}
+
+static struct vmr_error *check_note_vmcoreinfo(const struct vmr_dump *d,
+					       const unsigned char *buf, uint64_t len)
+{
+	for (uint64_t off = 0; len - off >= 12;) {
+		uint64_t namesz = vmr_le32(buf + off), descsz = vmr_le32(buf + off + 4);
+		uint64_t desc = off + 12 + ((namesz + 3) & ~3ull);
+		if (desc > len || descsz > len - desc)
+			break;
+		if (namesz >= 10 && !memcmp(buf + off + 12, "VMCOREINFO", 10)) {
+			struct vmr_error *err = check_vmcoreinfo_lines(d, "VMCOREINFO note",
+								       buf + desc, descsz);
+			if (err)
+				return err;
+		}
+		off = desc + ((descsz + 3) & ~3ull);
+		if (off > len)
+			break;
+	}
+	return NULL;
+}
+
 /** Sub-header facts: phys_base, notes, VMCOREINFO, 64-bit max_mapnr. */
 static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
 					  uint64_t block_size, uint64_t *max_mapnr)
@@ -314,6 +357,11 @@ static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
 		err = read_blob(d, "the kdump notes", off, len, VMR_MAX_NOTE_BYTES, &buf);
 		if (err)
 			return err;
+		err = check_note_vmcoreinfo(d, buf, len);
+		if (err) {
+			free(buf);
+			return err;
+		}
 		err = vmr_notes_parse(&d->notes, buf, len);
 		free(buf);
 		if (err)
@@ -326,6 +374,12 @@ static struct vmr_error *kdump_sub_header(struct vmr_dump *d, int32_t version,
 		err = read_blob(d, "the VMCOREINFO text", off, len, VMR_MAX_VMCOREINFO, &buf);
 		if (err)
 			return err;
+		err = version == 3 ? check_vmcoreinfo_lines(d, "the sub-header VMCOREINFO text",
+							     buf, len) : NULL;
+		if (err) {
+			free(buf);
+			return err;
+		}
 		while (len && buf[len - 1] == '\0')
 			len--;
 		d->notes.vmcoreinfo = (char *)buf;
