@@ -123,10 +123,17 @@ static inline bool vmr_symsearch(size_t n, uint64_t (*at)(void *ctx, size_t i), 
 	}
 	if (lo == 0)
 		return false;
-	size_t i = lo - 1;
-	uint64_t sa = at(ctx, i);
-	while (i > 0 && at(ctx, i - 1) == sa)
-		i--;
+	uint64_t sa = at(ctx, lo - 1);
+	/* The first of the addresses equal to sa: a binary search too, since a
+	 * corrupt table can hold millions of equal addresses. */
+	size_t i = 0, j = lo - 1;
+	while (i < j) {
+		size_t mid = i + (j - i) / 2;
+		if (at(ctx, mid) < sa)
+			i = mid + 1;
+		else
+			j = mid;
+	}
 	*pos = i;
 	*gap = lo < n ? at(ctx, lo) - sa : UINT64_MAX;
 	return true;
