@@ -367,12 +367,16 @@ static uint64_t offset_addr(const struct vmr_kallsyms *ks, int32_t off)
 	return ks->relative_base - 1 - (uint64_t)(int64_t)off;
 }
 
+/* ks->block[] of a block that could not be read: not read again (a dump
+ * does not change), so a search over a damaged table stays cheap. */
+static uint64_t unreadable_block[1];
+
 /** Read and decode the block of addresses holding symbol @p i. */
 static uint64_t *addr_block(struct vmr_kallsyms *ks, size_t i)
 {
 	size_t b = i / ADDR_BLOCK;
 	if (ks->block[b])
-		return ks->block[b];
+		return ks->block[b] == unreadable_block ? NULL : ks->block[b];
 	size_t first = b * ADDR_BLOCK;
 	size_t cnt = ks->n - first < ADDR_BLOCK ? ks->n - first : ADDR_BLOCK;
 	uint64_t *v = malloc(ADDR_BLOCK * sizeof(*v));
@@ -390,6 +394,7 @@ static uint64_t *addr_block(struct vmr_kallsyms *ks, size_t i)
 	if (err) {
 		vmr_error_free(err);
 		free(v);
+		ks->block[b] = unreadable_block;
 		return NULL;
 	}
 	return ks->block[b] = v;
@@ -524,7 +529,8 @@ void vmr_kallsyms_free(struct vmr_kallsyms *ks)
 	vmr_symnames_free(&ks->by_name);
 	if (ks->block)
 		for (size_t b = 0; b < (ks->n + ADDR_BLOCK - 1) / ADDR_BLOCK; b++)
-			free(ks->block[b]);
+			if (ks->block[b] != unreadable_block)
+				free(ks->block[b]);
 	free(ks->block);
 	free(ks->decoded);
 	free(ks->names);
