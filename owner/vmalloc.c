@@ -430,7 +430,13 @@ void vmr_vmap_sort(struct vmr_vmap_result *res)
 {
 	if (!res->n)
 		return;
-	qsort(res->areas, res->n, sizeof(*res->areas), cmp_area);
+	/* The list and the in-order tree walk give the areas in address order
+	 * already (one sorted run per vmap node on 6.9+): sort only if not. */
+	size_t run = 1;
+	while (run < res->n && res->areas[run - 1].va_start <= res->areas[run].va_start)
+		run++;
+	if (run < res->n)
+		qsort(res->areas, res->n, sizeof(*res->areas), cmp_area);
 	size_t w = 1;
 	for (size_t i = 1; i < res->n; i++)
 		if (res->areas[i].va_start != res->areas[w - 1].va_start)
