@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/remote.h"
 #include "plugin/gdbfiles.h"
+#include "plugin/symfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -50,6 +51,7 @@ struct gdb_setup {
 	const char *serve_vmlinux; /* the -k of serve: same file */
 	uint64_t slide;
 	const char *self;        /* this vmregion binary */
+	const char *symbols;     /* gdb script loading the symbol files, or NULL */
 	const char *script;      /* vmregion.gdb, or NULL */
 	const char *jit_reader;  /* vmregion-gdb.so, or NULL */
 	const char *cache_dir;   /* for gdb's index cache, or NULL */
@@ -156,6 +158,15 @@ static void gdb_commands(const struct gdb_setup *g, const char *gdb, struct argv
 		add(a, fmt("symbol-file -o 0x%" PRIx64 " %s", g->slide, q ? q : g->vmlinux));
 		free(q);
 	}
+	if (g->symbols) {
+		/* Symbol files from the dump (plugin/symfile.h): the modules', and
+		 * the kernel's when there is no vmlinux.  Sourced, so that
+		 * add-symbol-file does not ask for confirmation. */
+		char *q = gdb_quote(g->symbols);
+		add(a, strdup("-ex"));
+		add(a, fmt("source %s", q ? q : g->symbols));
+		free(q);
+	}
 	if (g->script) {
 		add(a, strdup("-ex"));
 		add(a, fmt("source %s", g->script));
@@ -210,6 +221,32 @@ static char *cache_dir(void)
 	if (home && home[0] == '/')
 		return fmt("%s/.cache/vmregion", home);
 	return NULL;
+}
+
+/* The dump's symbols for gdb (kernel image's only when @p kernel: no
+ * vmlinux), in @p cache; what is missing is said, never fatal. */
+static void symbol_files(struct vmr_kernel *k, const char *cache, bool kernel,
+			 struct vmr_gdb_symfiles *out)
+{
+	if (!cache) {
+		cli_warn("gdb: no cache directory ($XDG_CACHE_HOME, $HOME): no symbols from the "
+			 "dump");
+		return;
+	}
+	struct vmr_error *err = vmr_gdb_symbol_files(k, cache, kernel, out);
+	if (err) {
+		cli_warn("gdb: symbols from the dump: %s", vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	if (kernel && out->kernel_why[0])
+		cli_warn("gdb: no kernel symbols without a vmlinux: %s", out->kernel_why);
+	if (out->modules_why[0])
+		cli_warn("gdb: no module symbols: %s", out->modules_why);
+	if (out->created)
+		fprintf(stderr, "vmregion: %zu kernel and %zu module symbols (%zu modules) "
+			"written for gdb into %s\n", out->kernel_syms, out->module_syms,
+			out->modules, out->dir);
 }
 
 static void print_dry_run(const struct argv_list *a)
@@ -287,10 +324,13 @@ int cmd_gdb(int argc, char **argv)
 	char build_id[130] = "";
 	if (bid)
 		snprintf(build_id, sizeof(build_id), "%s", bid);
+	char *cache = cache_dir();
+	struct vmr_gdb_symfiles syms = { 0 };
+	symbol_files(s.kernel, cache, !vmlinux, &syms);
 	cli_close(&s);
 
-	struct gdb_setup g = { .dump = dump_abs, .slide = slide, .self = self };
-	char *cache = cache_dir();
+	struct gdb_setup g = { .dump = dump_abs, .slide = slide, .self = self,
+			       .symbols = syms.script };
 	char *gdb_vmlinux = NULL;
 	if (vmlinux) {
 		bool created;
@@ -298,6 +338,7 @@ int cmd_gdb(int argc, char **argv)
 							     &gdb_vmlinux, &created);
 		if (err) {
 			free(cache);
+			vmr_gdb_symfiles_free(&syms);
 			return cli_fail(err);
 		}
 		if (created)

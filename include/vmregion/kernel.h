@@ -71,6 +71,21 @@ VMR_API struct vmr_error *vmr_kernel_symbol_address(struct vmr_kernel *k,
 /** Nearest kernel-image symbol at or below @p addr. @return false if none. */
 VMR_API bool vmr_kernel_symbolize(struct vmr_kernel *k, uint64_t addr,
 				  struct vmr_symbol *out);
+/**
+ * Called for each symbol by vmr_kernel_symbols() and vmr_module_symbols();
+ * @p sym is valid during the call, its strings until vmr_kernel_close().
+ * @return false to stop the walk.
+ */
+typedef bool (*vmr_symbol_fn)(const struct vmr_symbol *sym, void *ctx);
+/**
+ * Call @p fn for every symbol of the kernel image in the dump's in-memory
+ * kallsyms (6.0+ kernels export its tables in VMCOREINFO), in address
+ * order.  size is the distance to the next higher address, or 0 when there
+ * is none within 32 MiB; per-cpu offsets come as they are (small values).
+ * @return NULL, or VMR_ERR_NOT_FOUND when the dump has no readable kallsyms.
+ */
+VMR_API struct vmr_error *vmr_kernel_symbols(struct vmr_kernel *k, vmr_symbol_fn fn,
+					     void *ctx);
 /** vmr_classify() plus whether the address is backed in this dump. */
 VMR_API void vmr_kernel_describe(struct vmr_kernel *k, uint64_t addr,
 				 struct vmr_addrinfo *out);

@@ -113,4 +113,16 @@ VMR_API struct vmr_error *vmr_owner_lookup(struct vmr_kernel *k,
 					   const struct vmr_addrinfo *info,
 					   struct vmr_owner *out);
 
+/**
+ * Call @p fn for every symbol of every loaded module (its mod->kallsyms),
+ * module by module in list order, each module's in address order.  Only
+ * symbols inside one of the module's parts come; type is 't' (text and
+ * init text), 'r' (rodata, ro_after_init) or 'd' (data); size is the
+ * distance to the next symbol or the end of the part; module names it.
+ * @return NULL, or VMR_ERR_NOT_FOUND (with why) when the module list is
+ *         unknown, VMR_ERR_NOMEM.
+ */
+VMR_API struct vmr_error *vmr_module_symbols(struct vmr_kernel *k, vmr_symbol_fn fn,
+					     void *ctx);
+
 #endif
