@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* vmregion gdb: exec gdb wired to the dump: vmlinux at the KASLR slide,
  * `target remote | vmregion serve DUMP`, the vmregion.gdb script and, when
- * it is installed, the ORC unwinder (JIT reader vmregion-gdb.so).
+ * it is installed, the ORC unwinder (JIT reader vmregion-gdb.so), and the
+ * symbol files of the dump's kallsyms and modules (plugin/symfile.h).
  *
  * The JIT reader learns about the dump from the environment of gdb, set
  * here before the exec:
@@ -37,6 +38,13 @@ static const char cmd_gdb_usage[] =
 	"zstd-compressed VMLINUX is decompressed once into\n"
 	"$XDG_CACHE_HOME/vmregion/BUILD-ID.vmlinux (default ~/.cache/vmregion),\n"
 	"where gdb also keeps its symbol index, so that later starts are fast.\n"
+	"\n"
+	"Symbols from the dump alone: ELF symbol files written from the dump's\n"
+	"kallsyms (6.0+ kernels) and every module's kallsyms give gdb function\n"
+	"names without a vmlinux, and module names with one (the vmlinux then\n"
+	"gives the kernel's).  They are kept in\n"
+	"$XDG_CACHE_HOME/vmregion/symbols-HASH/ (HASH of their symbols; load.gdb\n"
+	"loads them).\n"
 	"\n"
 	"  -k, --vmlinux   the matching vmlinux (same as the second argument)\n"
 	"  --dry-run       print the gdb command line instead of running it\n"
