@@ -256,6 +256,45 @@ static void task_text(FILE *out, const struct vmr_triage *t)
 	fprintf(out, ")\n");
 }
 
+/* The crash report's Code: line decoded at its RIP (free it), or NULL.
+ * A report with only a user-mode RIP (a panic with no oops, e.g. sysrq-c on
+ * 6.12) has only that Code: line: decoded at its own address. */
+static struct code_decoded *crash_code(struct report_ctx *c, const struct vmr_oops_report *r)
+{
+	if (!r->has_code || !r->code[0])
+		return NULL;
+	uint64_t rip = 0;
+	bool has_rip = false;
+	if (r->has_rip) {
+		if (r->rip.has_addr) {        /* RIP: 0033:0x47b7a0 */
+			rip = r->rip.addr;
+			has_rip = true;
+		} else if (r->rip.has_function && !r->rip_user) {
+			struct vmr_code_location loc;
+			vmr_annotate_location(c->a, &r->rip, false, &loc);
+			rip = loc.addr;
+			has_rip = loc.has_addr;
+		}
+	}
+	struct code_decoded *code = malloc(sizeof(*code));
+	if (code && !code_decode(r->code, strlen(r->code), has_rip, rip, code)) {
+		free(code);
+		code = NULL;
+	}
+	return code;
+}
+
+static void crash_code_text(FILE *out, struct report_ctx *c, const struct vmr_oops_report *r)
+{
+	if (!r->has_code || !r->code[0])
+		return;
+	fprintf(out, "  %s\n", r->code);
+	struct code_decoded *code = crash_code(c, r);
+	if (code)
+		code_text(out, code, 4);
+	free(code);
+}
+
 static void print_text(FILE *out, struct report_ctx *c, const struct cli_session *s,
 		       const struct vmr_triage *t)
 {
@@ -285,6 +324,7 @@ static void print_text(FILE *out, struct report_ctx *c, const struct cli_session
 			fprintf(out, " / %s", t->crash->oops_line);
 		fputc('\n', out);
 		report_text(out, c, t->crash);
+		crash_code_text(out, c, t->crash);
 	}
 	struct cpu_bts b;
 	unwind_cpus(c->k, info->ncpus, &b);
@@ -359,6 +399,12 @@ static void print_json(struct report_ctx *c, const struct cli_session *s,
 	if (t->crash) {
 		json_key(&j, "crash");
 		report_json(&j, c, t->crash);
+		struct code_decoded *code = crash_code(c, t->crash);
+		if (code) {
+			json_key(&j, "crash_code");
+			code_json(&j, code);
+		}
+		free(code);
 	}
 	cpus_json(&j, c, t);
 	struct cpu_bts b;

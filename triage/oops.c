@@ -1004,6 +1004,8 @@ void vmr_oops_parser_feed(struct vmr_oops_parser *p, const char *line, size_t le
 		}
 		break;
 	case VMR_OOPS_LINE_CODE:
+		if (r && !r->has_code)
+			set_message(r->code, sizeof(r->code), line, l);
 		if (r)
 			r->has_code = true;
 		break;

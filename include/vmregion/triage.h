@@ -22,6 +22,8 @@
 #define VMR_OOPS_NAME_LEN 128
 #define VMR_OOPS_MODULE_LEN 64
 #define VMR_OOPS_TITLE_LEN 256
+/** Room for a Code: line (the kernel prints 64 bytes: about 200 characters). */
+#define VMR_OOPS_CODE_LEN 512
 #define VMR_OOPS_MAX_FRAMES 128
 #define VMR_OOPS_MAX_WORDS 16
 #define VMR_OOPS_MAX_REPORTS 64
@@ -165,6 +167,7 @@ struct vmr_oops_report {
 	unsigned nframes;
 	bool frames_truncated;
 	bool has_code;
+	char code[VMR_OOPS_CODE_LEN];       /**< the first Code: line, message only */
 	bool ended;                         /**< ---[ end trace ]--- */
 };
 

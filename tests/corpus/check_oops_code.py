@@ -14,7 +14,8 @@ For every corpus set whose serial.log has a Code: line after a RIP: line:
     dereference ... / Oops: 0002, CR2 0) the marked instruction writes
     through a register whose value in the report is 0;
   - --json: the "code" array has the same marked instruction and address;
-  - `vmregion triage DUMP`: Code: lines among the last log lines decoded;
+  - `vmregion triage DUMP`: Code: lines among the last log lines decoded,
+    and the crash report's own Code: line (text, and "crash_code" in JSON);
 Then, on texts written here: malformed Code: lines (odd hex, no <..>, two
 marks, unreadable opcodes, binary garbage, a 1 MB line) are left as is,
 without a crash and in bounded time; PATH without objdump, or an objdump
@@ -187,6 +188,21 @@ def check_set(vmregion, setdir):
         if got:
             check(all(sum(x[3] for x in decoded_after(lines, i)) == 1 for i in got),
                   "%s: triage: the Code: lines of the log decoded, one marked" % name)
+        # The crash report's own Code: line, decoded at its RIP.
+        kernel = [rip for _, rip, _ in codes if rip and "RIP: 0010:" in rip]
+        want = module_rip(setdir, truth, kernel[0]) if kernel else None
+        rc, out, err, _ = run([vmregion, "triage", "--json", dump], timeout=600)
+        try:
+            cc = json.loads(out).get("crash_code", {})
+        except ValueError:
+            cc = {}
+        ins = [x for x in cc.get("instructions", []) if x.get("faulting")]
+        check(len(ins) == 1 and (want is None or int(ins[0].get("addr", "0x0"), 16) == want),
+              "%s: triage --json: crash_code marks one instruction%s: %s" % (
+                  name, "" if want is None else " at RIP 0x%x" % want, ins))
+        tl = [l for l in lines if "<-- trapping instruction" in l]
+        check(want is None or any(l.strip().startswith("%016x:" % want) for l in tl),
+              "%s: triage: the crash report's Code: line decoded at RIP" % name)
 
 
 def check_garbage(vmregion, tmp):
