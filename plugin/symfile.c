@@ -20,8 +20,8 @@
 #include "common/error.h"
 
 #define KERNEL_HALF 0xffff800000000000ULL
-#define MAX_SECTIONS 4096   /* more kind changes than this: corrupt table */
-#define FORMAT_VERSION 1    /* part of the cache key: bump when the files change */
+#define MAX_SECTIONS 16384  /* more runs than this: a corrupt table */
+#define FORMAT_VERSION 2    /* part of the cache key: bump when the files change */
 
 static bool is_text(char type)
 {
@@ -58,12 +58,18 @@ static bool buf_add(struct buf *b, const void *s, size_t len)
 	return true;
 }
 
-/* A section: a run of symbols of one kind, [start, end). */
+/* A section: a run of symbols of one kind and module, [start, end). */
 struct run {
 	uint64_t start, end;
 	bool text;
+	const char *module;
 	uint32_t name; /* in .shstrtab */
 };
+
+static bool same_module(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
 
 struct writer {
 	const struct vmr_symbol *syms;
@@ -74,8 +80,9 @@ struct writer {
 	struct buf shstr, str;
 };
 
-/* Split the address range into runs of text and data symbols: each symbol
- * then lies in the section of its kind that covers it. */
+/* Split the address range into runs of text and data symbols of one
+ * module: each symbol then lies in the section of its kind that covers it,
+ * and names its module. */
 static bool make_runs(struct writer *w)
 {
 	w->runs = calloc(MAX_SECTIONS, sizeof(*w->runs));
@@ -90,13 +97,15 @@ static bool make_runs(struct writer *w)
 		struct run *r = w->nruns ? &w->runs[w->nruns - 1] : NULL;
 		if (r && s->addr < r->start)
 			continue; /* not sorted: left out rather than overlapping */
-		if (!r || (r->text != text && w->nruns < MAX_SECTIONS && s->addr > r->start)) {
+		if (!r || ((r->text != text || !same_module(r->module, s->module)) &&
+			   w->nruns < MAX_SECTIONS && s->addr > r->start)) {
 			if (r && r->end > s->addr)
 				r->end = s->addr;
 			r = &w->runs[w->nruns++];
 			r->start = s->addr;
 			r->end = s->addr + 1;
 			r->text = text;
+			r->module = s->module;
 		}
 		uint64_t end = s->addr + (s->size ? s->size : 1);
 		if (end < s->addr)
@@ -161,15 +170,26 @@ static struct vmr_error *write_elf(struct writer *w, const char *path, int fd)
 	static const char nul = 0;
 	if (!buf_add(&w->shstr, &nul, 1) || !buf_add(&w->str, &nul, 1))
 		goto nomem;
-	unsigned ntext = 0, ndata = 0;
 	for (size_t r = 0; r < w->nruns; r++) {
-		char name[32];
-		unsigned *count = w->runs[r].text ? &ntext : &ndata;
-		if ((*count)++)
-			snprintf(name, sizeof(name), "%s.%u", w->runs[r].text ? ".text" : ".data",
-				 *count - 1);
-		else
-			snprintf(name, sizeof(name), "%s", w->runs[r].text ? ".text" : ".data");
+		/* ".text", ".data", ".text.1", ...; " [MODULE]" as the kernel
+		 * prints a module's symbols (names read from the dump: printable
+		 * ASCII kept). */
+		const struct run *run = &w->runs[r];
+		unsigned before = 0;
+		for (size_t q = 0; q < r; q++)
+			before += w->runs[q].text == run->text &&
+				  same_module(w->runs[q].module, run->module);
+		char name[96], mod[64] = "";
+		int n = snprintf(name, sizeof(name), "%s", run->text ? ".text" : ".data");
+		if (before)
+			n += snprintf(name + n, sizeof(name) - (size_t)n, ".%u", before);
+		if (run->module) {
+			size_t m = 0;
+			for (const char *p = run->module; *p && m + 1 < sizeof(mod); p++)
+				mod[m++] = *p > ' ' && *p < 0x7f ? *p : '_';
+			mod[m] = 0;
+			snprintf(name + n, sizeof(name) - (size_t)n, " [%s]", mod);
+		}
 		w->runs[r].name = (uint32_t)w->shstr.n;
 		if (!buf_add(&w->shstr, name, strlen(name) + 1))
 			goto nomem;
@@ -334,25 +354,33 @@ static void put_gdb_arg(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* A file name for module @p name (read from the dump: only [A-Za-z0-9_-]
- * kept), unique among the @p i names before it in @p names. */
-static void module_file(char *out, size_t size, const char *name, char (*names)[64], size_t i)
+/* Module symbols in address order across modules (each module's come
+ * sorted), the walk's order kept among equal addresses. */
+struct ordered {
+	struct vmr_symbol sym;
+	size_t i;
+};
+
+static int by_addr(const void *a, const void *b)
 {
-	char clean[48];
-	size_t n = 0;
-	for (const char *p = name; *p && n + 1 < sizeof(clean); p++)
-		clean[n++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ? *p : '_';
-	clean[n] = 0;
-	snprintf(out, size, "%s.ko.sym", n ? clean : "module");
-	for (unsigned dup = 1;; dup++) {
-		size_t j = 0;
-		while (j < i && strcmp(names[j], out))
-			j++;
-		if (j == i)
-			return;
-		snprintf(out, size, "%s.%u.ko.sym", n ? clean : "module", dup);
-	}
+	const struct ordered *x = a, *y = b;
+	if (x->sym.addr != y->sym.addr)
+		return x->sym.addr < y->sym.addr ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static bool sort_symbols(struct symlist *l)
+{
+	struct ordered *o = malloc((l->n ? l->n : 1) * sizeof(*o));
+	if (!o)
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		o[i] = (struct ordered){ l->v[i], i };
+	qsort(o, l->n, sizeof(*o), by_addr);
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = o[i].sym;
+	free(o);
+	return true;
 }
 
 /* mkdir -p @p dir, new levels 0700 as the vmlinux cache makes them.
@@ -380,29 +408,41 @@ static int make_dirs(const char *dir)
 	return rc;
 }
 
-static void remove_dir(const char *dir, const char *script, char (*names)[64], size_t n,
-		       bool kernel)
+static void remove_dir(const char *dir)
 {
+	static const char *const files[] = { "kallsyms.sym", "modules.sym", "load.gdb" };
 	char path[4096];
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
 	}
-	if (kernel) {
-		snprintf(path, sizeof(path), "%s/kallsyms.sym", dir);
-		unlink(path);
-	}
-	if (script)
-		unlink(script);
 	rmdir(dir);
 }
 
-/* Write every file into the new directory @p dir; the script names them in
- * @p final, where @p dir is renamed to. */
-static struct vmr_error *write_all(const char *dir, const char *final, const struct symlist *ks,
-				   const struct symlist *ms, char (*names)[64])
+/* Write @p syms to @p dir/@p name and the command loading it from
+ * @p final/@p name to @p script. */
+static struct vmr_error *write_one(FILE *script, const char *cmd, const char *dir,
+				   const char *final, const char *name,
+				   const struct symlist *syms)
 {
-	char path[4096], *script = NULL;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct vmr_error *err = vmr_symfile_write(path, syms->v, syms->n);
+	snprintf(path, sizeof(path), "%s/%s", final, name);
+	fprintf(script, "%s ", cmd);
+	put_gdb_arg(script, path);
+	fputc('\n', script);
+	return err;
+}
+
+/* Write every file into the new directory @p dir; the script names them in
+ * @p final, where @p dir is renamed to.  All modules go into one file (one
+ * add-symbol-file: gdb prints a line for each), their sections named
+ * after them. */
+static struct vmr_error *write_all(const char *dir, const char *final, const struct symlist *ks,
+				   const struct symlist *ms)
+{
+	char *script = NULL;
 	struct vmr_error *err = NULL;
 	if (asprintf(&script, "%s/load.gdb", dir) < 0)
 		return &vmr_enomem;
@@ -413,27 +453,10 @@ static struct vmr_error *write_all(const char *dir, const char *final, const str
 		return err;
 	}
 	fprintf(f, "# Written by vmregion gdb: symbols from the dump's kallsyms.\n");
-	if (ks->n) {
-		snprintf(path, sizeof(path), "%s/kallsyms.sym", dir);
-		err = vmr_symfile_write(path, ks->v, ks->n);
-		snprintf(path, sizeof(path), "%s/kallsyms.sym", final);
-		fputs("symbol-file ", f);
-		put_gdb_arg(f, path);
-		fputc('\n', f);
-	}
-	size_t m = 0;
-	for (size_t i = 0; !err && i < ms->n; m++) {
-		size_t j = i;
-		while (j < ms->n && ms->v[j].module == ms->v[i].module)
-			j++;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[m]);
-		err = vmr_symfile_write(path, ms->v + i, j - i);
-		snprintf(path, sizeof(path), "%s/%s", final, names[m]);
-		fputs("add-symbol-file ", f);
-		put_gdb_arg(f, path);
-		fputc('\n', f);
-		i = j;
-	}
+	if (ks->n)
+		err = write_one(f, "symbol-file", dir, final, "kallsyms.sym", ks);
+	if (!err && ms->n)
+		err = write_one(f, "add-symbol-file", dir, final, "modules.sym", ms);
 	bool bad = ferror(f);
 	if ((fclose(f) || bad) && !err)
 		err = vmr_error_new(VMR_ERR_IO, "%s: write error", script);
@@ -446,7 +469,6 @@ struct vmr_error *vmr_gdb_symbol_files(struct vmr_kernel *k, const char *cache_d
 {
 	memset(out, 0, sizeof(*out));
 	struct symlist ks = { 0 }, ms = { 0 };
-	char (*names)[64] = NULL;
 	size_t nmods = 0;
 	char *tmp = NULL;
 	struct vmr_error *err = NULL;
@@ -474,14 +496,8 @@ struct vmr_error *vmr_gdb_symbol_files(struct vmr_kernel *k, const char *cache_d
 	out->modules = nmods;
 	if (!ks.n && !ms.n)
 		goto out;
-	names = calloc(nmods ? nmods : 1, sizeof(*names));
-	if (!names)
+	if (!sort_symbols(&ms))
 		goto nomem;
-	for (size_t i = 0, m = 0; i < ms.n; i++)
-		if (!i || ms.v[i].module != ms.v[i - 1].module) {
-			module_file(names[m], sizeof(names[m]), ms.v[i].module, names, m);
-			m++;
-		}
 
 	uint64_t h = fnv(0xcbf29ce484222325ULL, "vmregion-symfile", 16);
 	uint32_t version = FORMAT_VERSION;
@@ -504,15 +520,12 @@ struct vmr_error *vmr_gdb_symbol_files(struct vmr_kernel *k, const char *cache_d
 		err = vmr_error_new(VMR_ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	err = write_all(tmp, out->dir, &ks, &ms, names);
+	err = write_all(tmp, out->dir, &ks, &ms);
 	if (!err && !chmod(tmp, 0755) && !rename(tmp, out->dir)) {
 		out->created = true;
 	} else {
 		/* Failed, or another session renamed the same directory first. */
-		char *script = NULL;
-		if (asprintf(&script, "%s/load.gdb", tmp) >= 0)
-			remove_dir(tmp, script, names, nmods, ks.n != 0);
-		free(script);
+		remove_dir(tmp);
 		if (!err && (stat(out->script, &st) || !S_ISREG(st.st_mode)))
 			err = vmr_error_new(VMR_ERR_IO, "%s: %s", out->dir, strerror(errno));
 	}
@@ -525,7 +538,6 @@ out:
 		out->script = NULL;
 	}
 	free(tmp);
-	free(names);
 	free(ks.v);
 	free(ms.v);
 	return err;

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_gdb_bt import find_vmlinux, gdb_threads, run  # noqa: E402
 
 VMREGION = os.environ.get("VMREGION", "vmregion")
-INFO_SYMBOL = re.compile(r"^(\S+)(?: \+ (\d+))? in section (\S+)")
+INFO_SYMBOL = re.compile(r"^(\S+)(?: \+ (\d+))? in section \S+(?: (\[\S+\]))?")
 GDB_CMDS = ["-batch", "-ex", "thread apply all bt", "-ex", "info symbol $pc"]
 
 failures = []
@@ -53,8 +53,10 @@ def kernel_frames(frames, lips):
     return out
 
 
-def gdb_session(dump, vmlinux=None):
+def gdb_session(dump, vmlinux=None, more=()):
     cmd = [VMREGION, "gdb", dump] + ([vmlinux] if vmlinux else []) + ["--"] + GDB_CMDS
+    for pc in more:
+        cmd += ["-ex", f"info symbol {pc:#x}"]
     rc, out, err = run(cmd)
     check(rc == 0, f"vmregion gdb {'with' if vmlinux else 'without'} vmlinux: exit {rc}: "
           f"{err.strip()[-500:]}")
@@ -80,7 +82,10 @@ def main():
            for b in tri.get("backtraces", [])}
     named = any(f.get("function") for fs in lib.values() for f in fs)
 
-    out, err = gdb_session(dump)
+    crash_cpu = tri.get("cpu")
+    mods = [(int(f["ip"], 16), f["function"], f["module"]) for f in lib.get(crash_cpu, [])
+            if f.get("module") and f.get("function")]
+    out, err = gdb_session(dump, more=[pc for pc, _, _ in mods])
     threads = gdb_threads(out)
     check(sorted(threads) == sorted(lib), f"gdb threads {sorted(threads)}, library CPUs "
           f"{sorted(lib)}")
@@ -110,23 +115,25 @@ def main():
     # info symbol $pc: the stop thread's frame 0.
     syms = [INFO_SYMBOL.match(line) for line in out.splitlines()]
     syms = [m for m in syms if m]
-    check(len(syms) == 1, f"info symbol $pc: {len(syms)} answers")
+    check(len(syms) == 1 + len(mods), f"info symbol: {len(syms)} answers for {1 + len(mods)} "
+          "addresses")
     tops = {lib[c][0].get("function") for c in lib if lib[c]}
     if syms:
         check(syms[0].group(1) in tops, f"info symbol $pc names {syms[0].group(1)}, not the top "
               f"function of a CPU ({sorted(t for t in tops if t)})")
         print(f"info symbol $pc: {syms[0].group(0)}")
 
-    # Module frames, without and with the vmlinux.
-    crash_cpu = tri.get("cpu")
-    mods = [(int(f["ip"], 16), f["function"], f["module"]) for f in lib.get(crash_cpu, [])
-            if f.get("module") and f.get("function")]
+    # Module frames, without and with the vmlinux; info symbol names the
+    # module in the section.
     if not mods:
         print(f"{tag}: {total} frames; no module frame; "
               + ("ok" if not failures else f"{len(failures)} failure(s)"))
         return 1 if failures else 0
     print(f"module frames: {', '.join(f'{n} [{m}]' for _, n, m in mods)}")
     gpcs = dict(kernel_frames(threads.get(crash_cpu, []), []))
+    for (pc, name, mod), m in zip(mods, syms[1:]):
+        check(m.group(1) == name and m.group(3) == f"[{mod}]",
+              f"info symbol {pc:#x}: {m.group(0)}, want {name} in section .text [{mod}]")
     for pc, name, mod in mods:
         check(gpcs.get(pc) == name, f"without vmlinux: gdb names {hex(pc)} {gpcs.get(pc)}, "
               f"want {name} [{mod}]")

@@ -3,7 +3,8 @@
  * plugin/symfile.c: the ELF symbol file read back with libelf: every kept
  * symbol lies in a section of its kind (SHF_EXECINSTR for functions) that
  * covers it, locals come first, per-cpu offsets, empty names and symbols
- * out of address order are left out.
+ * out of address order are left out; module symbols get sections of
+ * their own named after the module.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +111,42 @@ static void test_read_back(void **st)
 	unlink(path);
 }
 
+static void test_modules(void **st)
+{
+	(void)st;
+	static const struct vmr_symbol mods[] = {
+		{ "a_fn", 0xffffffffc0000000, 0x20, 't', "mod_a" },
+		{ "b_fn", 0xffffffffc0000020, 0x20, 't', "mod_b" },
+		{ "b_var", 0xffffffffc0001000, 0x8, 'd', "mod_b" },
+	};
+	static const char *const names[] = { ".text [mod_a]", ".text [mod_b]", ".data [mod_b]" };
+	char path[] = "/tmp/vmr-symfile-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(vmr_symfile_write(path, mods, 3));
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	size_t shstrndx;
+	assert_int_equal(elf_getshdrstrndx(e, &shstrndx), 0);
+	Elf_Scn *scn = NULL;
+	size_t i = 0;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(e, scn)) && gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOBITS) {
+		assert_true(i < 3);
+		assert_string_equal(elf_strptr(e, shstrndx, sh.sh_name), names[i]);
+		assert_int_equal(sh.sh_addr, mods[i].addr);
+		i++;
+	}
+	assert_int_equal(i, 3);
+	elf_end(e);
+	close(fd);
+	unlink(path);
+}
+
 static void test_empty_and_bad_path(void **st)
 {
 	(void)st;
@@ -129,6 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_back),
+		cmocka_unit_test(test_modules),
 		cmocka_unit_test(test_empty_and_bad_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
