@@ -390,6 +390,7 @@ int cmd_gdb(int argc, char **argv)
 		gdb = "gdb";
 	struct argv_list a = { 0 };
 	gdb_commands(&g, gdb, &a);
+	vmr_gdb_symfiles_free(&syms);
 	if (dry_run) {
 		print_dry_run(&a);
 		return EXIT_OK;
