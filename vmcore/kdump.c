@@ -442,6 +442,40 @@ static struct vmr_error *kdump_lib_open(struct vmr_dump *d)
 	return NULL;
 }
 
+/*
+ * libkdumpfile 0.5.1 tries the 32-bit header layout first (little-endian,
+ * then big-endian) and keeps it when its block_size is a power of two from
+ * 4 KiB to 256 KiB and its bitmap covers its max_mapnr.  In an x86_64
+ * header those fields are the timestamp's microseconds, the status and our
+ * block_size: a header that passes is read with fields none of our checks
+ * saw (a corrupt one asked for an 8 GiB buffer).  It is refused instead.
+ */
+#define DH32_BLOCK_SIZE 416
+#define DH32_BITMAP_BLOCKS 424
+#define DH32_MAX_MAPNR 428
+
+/** @return the block size libkdumpfile would take from a 32-bit layout, or 0. */
+static uint32_t read_as_32bit(const unsigned char *h, bool *big_endian)
+{
+	for (int be = 0; be < 2; be++) {
+		uint32_t bs = vmr_le32(h + DH32_BLOCK_SIZE);
+		uint32_t blocks = vmr_le32(h + DH32_BITMAP_BLOCKS);
+		uint32_t max = vmr_le32(h + DH32_MAX_MAPNR);
+		if (be) {
+			bs = __builtin_bswap32(bs);
+			blocks = __builtin_bswap32(blocks);
+			max = __builtin_bswap32(max);
+		}
+		if (bs < MIN_BLOCK_SIZE || bs > MAX_BLOCK_SIZE || (bs & (bs - 1)))
+			continue;
+		if ((uint64_t)8 * blocks * bs >= max) {
+			*big_endian = be;
+			return bs;
+		}
+	}
+	return 0;
+}
+
 struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 {
 	unsigned char h[DH_SIZE];
@@ -461,6 +495,12 @@ struct vmr_error *vmr_kdump_open(struct vmr_dump *d)
 	uint64_t max_mapnr = vmr_le32(h + DH_MAX_MAPNR);
 	int32_t nr_cpus = (int32_t)vmr_le32(h + DH_NR_CPUS);
 
+	bool be32 = false;
+	uint32_t bs32 = read_as_32bit(h, &be32);
+	if (bs32)
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: kdump header: libkdumpfile would take it for a 32-bit %s-endian header (block_size %u at offset %u)",
+				     d->path, be32 ? "big" : "little", bs32, DH32_BLOCK_SIZE);
 	if (block_size < MIN_BLOCK_SIZE || block_size > MAX_BLOCK_SIZE ||
 	    (block_size & (block_size - 1)))
 		return vmr_error_new(VMR_ERR_FORMAT,
