@@ -391,12 +391,21 @@ int cmd_gdb(int argc, char **argv)
 	struct argv_list a = { 0 };
 	gdb_commands(&g, gdb, &a);
 	vmr_gdb_symfiles_free(&syms);
+	free(script);
+	free(reader);
+	free(gdb_vmlinux);
+	free(cache);
+	rc = EXIT_OK;
 	if (dry_run) {
 		print_dry_run(&a);
-		return EXIT_OK;
+	} else {
+		fflush(NULL);
+		execvp(gdb, a.v);
+		cli_error("gdb: cannot run %s: %s", gdb, strerror(errno));
+		rc = EXIT_BAD;
 	}
-	fflush(NULL);
-	execvp(gdb, a.v);
-	cli_error("gdb: cannot run %s: %s", gdb, strerror(errno));
-	return EXIT_BAD;
+	for (int i = 0; i < a.n; i++)
+		free(a.v[i]);
+	free(a.v);
+	return rc;
 }
