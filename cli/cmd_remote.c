@@ -6,6 +6,7 @@
  * target. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/gdbsession.h"
 #include "cli/monitor.h"
 #include "cli/remote.h"
 #include "plugin/gdbfiles.h"
@@ -15,12 +16,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char serve_remote_usage[] =
@@ -196,98 +195,6 @@ int cmd_serve_remote(int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* vmregion gdb --remote */
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
-/* @p s quoted for sh: '...' with ' as '\''. */
-static char *sh_quote(const char *s)
-{
-	size_t n = 3;
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	char *q = malloc(n), *w = q;
-	if (!q)
-		return NULL;
-	*w++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(w, "'\\''", 4);
-			w += 4;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w++ = '\'';
-	*w = 0;
-	return q;
-}
-
-/* @p s as one argument of symbol-file (gdb_buildargv splitting). */
-static char *gdb_quote(const char *s)
-{
-	if (!strpbrk(s, " \t\"'\\"))
-		return strdup(s);
-	char *q = malloc(2 * strlen(s) + 3), *w = q;
-	if (!q)
-		return NULL;
-	*w++ = '"';
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			*w++ = '\\';
-		*w++ = *p;
-	}
-	*w++ = '"';
-	*w = 0;
-	return q;
-}
-
-/* The first of @p dir/@p rel[i] that is a file, absolute; NULL if none. */
-static char *find_beside(const char *dir, const char *const *rel)
-{
-	for (size_t i = 0; rel[i]; i++) {
-		char *p = fmt("%s/%s", dir, rel[i]), real[PATH_MAX];
-		struct stat st;
-		if (p && !stat(p, &st) && S_ISREG(st.st_mode) && realpath(p, real)) {
-			free(p);
-			return strdup(real);
-		}
-		free(p);
-	}
-	return NULL;
-}
-
-static char *cache_dir(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	if (x && x[0] == '/')
-		return fmt("%s/vmregion", x);
-	if (home && home[0] == '/')
-		return fmt("%s/.cache/vmregion", home);
-	return NULL;
-}
-
-struct argv_list {
-	char *v[64];
-	int n;
-};
-
-static void add(struct argv_list *a, char *s)
-{
-	if (s && a->n < 63) {
-		a->v[a->n++] = s;
-		a->v[a->n] = NULL;
-	}
-}
-
 /* What the live kernel says: slide, build-id, and the JIT reader's
  * configuration written to @p config (when non-NULL). */
 static int probe(const char *hostport, const char *vmlinux, uint64_t *slide, char *build_id,
@@ -348,122 +255,71 @@ int cmd_gdb_remote(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	const char *vmlinux = nrest ? rest[0] : opt.vmlinux;
-	char vml_abs[PATH_MAX], self[PATH_MAX], build_id[130];
+	char vml_abs[PATH_MAX], build_id[130];
 	if (!realpath(vmlinux, vml_abs)) {
 		cli_error("%s: %s", vmlinux, strerror(errno));
 		return EXIT_BAD;
 	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		cli_error("gdb: cannot find the vmregion binary (/proc/self/exe)");
+	struct gdb_files files;
+	if (!gdb_files_find(&files))
 		return EXIT_BAD;
-	}
-	self[n] = 0;
-	char dir_buf[PATH_MAX];
-	snprintf(dir_buf, sizeof(dir_buf), "%s", self);
-	const char *bindir = dirname(dir_buf);
-	static const char *const scripts[] = { "../plugin/vmregion.gdb",
-					       "../share/vmregion/vmregion.gdb", NULL };
-	static const char *const readers[] = { "../plugin/vmregion-gdb.so",
-					       "../lib/vmregion/vmregion-gdb.so",
-					       "../lib64/vmregion/vmregion-gdb.so",
-					       "../lib/x86_64-linux-gnu/vmregion/vmregion-gdb.so",
-					       NULL };
-	char *script = find_beside(bindir, scripts), *reader = find_beside(bindir, readers);
-	char *cache = cache_dir();
-	if (cache) { /* and its parent: ~/.cache may not exist yet */
-		char *slash = strrchr(cache, '/');
-		if (slash && slash != cache) {
-			*slash = 0;
-			mkdir(cache, 0700);
-			*slash = '/';
-		}
-		mkdir(cache, 0700);
-	}
-	bool cache_ok = cache && !access(cache, W_OK);
 	/* The JIT reader's tables: gdb must not reopen the live target.  One
 	 * file per target, overwritten at each start: the tables change with
 	 * the modules loaded. */
-	char *config = reader && cache_ok ? fmt("%s/live-%s.gdbconfig", cache, hostport) : NULL;
+	char *config = files.reader && files.cache_ok
+			       ? gdb_fmt("%s/live-%s.gdbconfig", files.cache, hostport) : NULL;
 	for (char *c = config ? strrchr(config, '/') + 1 : NULL; c && *c; c++)
 		if (*c == '/' || *c == ':' || *c == '[' || *c == ']')
 			*c = '_';
 	uint64_t slide = 0;
 	bool config_ok = false, created;
 	char *gdb_vmlinux = NULL;
-	struct argv_list a = { { 0 }, 0 };
+	struct argv_list a = { 0 };
 	struct vmr_error *err;
 	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok)))
 		goto out;
-	err = vmr_gdb_vmlinux_file(vml_abs, cache_ok ? cache : NULL, build_id[0] ? build_id : NULL,
-				   &gdb_vmlinux, &created);
+	const char *cache = files.cache_ok ? files.cache : NULL;
+	err = vmr_gdb_vmlinux_file(vml_abs, cache, build_id[0] ? build_id : NULL, &gdb_vmlinux,
+				   &created);
 	if (err) {
 		rc = cli_fail(err);
 		goto out;
 	}
 	if (created)
 		fprintf(stderr, "vmregion: %s decompressed for gdb into %s\n", vmlinux, gdb_vmlinux);
-
-	const char *gdb = getenv("VMREGION_GDB");
-	if (!gdb || !*gdb)
-		gdb = "gdb";
-	add(&a, strdup(gdb));
-	add(&a, strdup("-q"));
-	if (cache_ok) {
-		add(&a, strdup("-iex"));
-		add(&a, fmt("set index-cache directory %s", cache));
-		add(&a, strdup("-iex"));
-		add(&a, strdup("set index-cache enabled on"));
-	}
-	char *q = gdb_quote(gdb_vmlinux);
-	add(&a, strdup("-ex"));
-	add(&a, fmt("symbol-file -o 0x%" PRIx64 " %s", slide, q ? q : gdb_vmlinux));
-	free(q);
-	if (script) {
-		add(&a, strdup("-ex"));
-		add(&a, fmt("source %s", script));
-	} else {
-		cli_warn("gdb: vmregion.gdb not found beside %s: info vmregion is not defined", self);
-	}
-	if (config_ok) {
+	if (config_ok)
 		setenv("VMR_GDB_CONFIG", config, 1);
-		add(&a, strdup("-ex"));
-		add(&a, fmt("jit-reader-load %s", reader));
-	}
-	char *qs = sh_quote(self), *qh = sh_quote(hostport), *qv = sh_quote(gdb_vmlinux);
-	add(&a, strdup("-ex"));
-	add(&a, fmt("target remote | exec %s serve --remote %s -k %s", qs ? qs : "", qh ? qh : "",
-		    qv ? qv : ""));
+	/* The target runs: no memory cache, writes go to the stub. */
+	struct gdb_setup g = { .vmlinux = gdb_vmlinux, .slide = slide, .script = files.script,
+			       .jit_reader = config_ok ? files.reader : NULL, .cache_dir = cache,
+			       .extra = argv + nopts + (nopts < argc),
+			       .nextra = argc - nopts - (nopts < argc) };
+	char *qs = sh_quote(files.self), *qh = sh_quote(hostport), *qv = sh_quote(gdb_vmlinux);
+	g.target = gdb_fmt("target remote | exec %s serve --remote %s -k %s", qs ? qs : "",
+			   qh ? qh : "", qv ? qv : "");
 	free(qs);
 	free(qh);
 	free(qv);
-	for (int i = nopts + 1; i < argc; i++)
-		add(&a, strdup(argv[i]));
-	if (dry_run) {
-		if (config_ok)
-			printf("VMR_GDB_CONFIG=%s \\\n", config);
-		for (int i = 0; i < a.n; i++) {
-			char *s = sh_quote(a.v[i]);
-			printf("%s%s", i ? " " : "", s ? s : a.v[i]);
-			free(s);
-		}
-		putchar('\n');
+	const char *gdb = gdb_program();
+	if (g.target)
+		gdb_commands(&g, gdb, &a);
+	free(g.target);
+	if (!a.n) {
+		cli_error("gdb: out of memory");
+		rc = EXIT_BAD;
+	} else if (dry_run) {
+		static const char *const env[] = { "VMR_GDB_CONFIG", NULL };
+		gdb_print_dry_run(&a, env);
 		if (config_ok)
 			unlink(config);
 		rc = EXIT_OK;
-		goto out;
+	} else {
+		rc = gdb_exec(gdb, &a);
 	}
-	fflush(NULL);
-	execvp(gdb, a.v);
-	cli_error("gdb: cannot run %s: %s", gdb, strerror(errno));
-	rc = EXIT_BAD;
 out:
-	for (int i = 0; i < a.n; i++)
-		free(a.v[i]);
+	argv_free(&a);
 	free(gdb_vmlinux);
 	free(config);
-	free(cache);
-	free(script);
-	free(reader);
+	gdb_files_free(&files);
 	return rc;
 }
