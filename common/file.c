@@ -313,3 +313,26 @@ struct vmr_error *vmr_file_open_unwrapped(const char *path, int *fdp, uint64_t *
 	*sizep = st.st_size > 0 ? (uint64_t)st.st_size : 0;
 	return NULL;
 }
+
+int vmr_make_dirs(const char *dir)
+{
+	char *p = strdup(dir);
+	if (!p)
+		return ENOMEM;
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0700) && errno != EEXIST) {
+			rc = errno;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}

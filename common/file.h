@@ -22,5 +22,7 @@ int vmr_pread_all(int fd, void *buf, size_t len, uint64_t off);
 /** Write all @p len bytes (at @p off for the p-variant). @return 0 or an errno. */
 int vmr_write_all(int fd, const void *buf, size_t len);
 int vmr_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/** mkdir -p @p dir; new levels get mode 0700 (caches of one user). @return 0 or an errno. */
+int vmr_make_dirs(const char *dir);
 
 #endif

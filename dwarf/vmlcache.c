@@ -76,30 +76,6 @@ char *vmr_vmlcache_path(const char *dir, const char *build_id)
 	return p;
 }
 
-/* mkdir -p for the cache directory (mode 0700 for new levels). */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return ENOMEM;
-	int rc = 0;
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0700) && errno != EEXIST) {
-				rc = errno;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* ------------------------------------------------------ source files */
 
 static void source_line(const struct stat *st, char *buf, size_t size)
@@ -429,7 +405,7 @@ struct vmr_error *vmr_vmlcache_write(const char *path, const char *dir,
 	if (!vmr_vmlcache_valid_id(build_id))
 		return vmr_error_new(VMR_ERR_INVALID, "%s: no usable build-id to name its "
 				     "cache file", path);
-	int rc = make_dirs(dir);
+	int rc = vmr_make_dirs(dir);
 	if (rc)
 		return io_err(dir, rc);
 	char *final = vmr_vmlcache_path(dir, build_id), *tmp = NULL;
@@ -499,7 +475,7 @@ void vmr_vmlcache_write_background(const char *path, const char *dir, const char
 	}
 	close_range(3, ~0u, 0);
 	(void)!nice(19);
-	if (make_dirs(dir))
+	if (vmr_make_dirs(dir))
 		_exit(0);
 	char *lock;
 	if (asprintf(&lock, "%s/.%s.lock", dir, build_id) < 0)

@@ -18,6 +18,7 @@
 #include <vmregion/owner.h>
 
 #include "common/error.h"
+#include "common/file.h"
 
 #define KERNEL_HALF 0xffff800000000000ULL
 #define MAX_SECTIONS 16384  /* more runs than this: a corrupt table */
@@ -383,31 +384,6 @@ static bool sort_symbols(struct symlist *l)
 	return true;
 }
 
-/* mkdir -p @p dir, new levels 0700 as the vmlinux cache makes them.
- * @return 0 or an errno. */
-static int make_dirs(const char *dir)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return ENOMEM;
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0700) && errno != EEXIST) {
-			rc = errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static void remove_dir(const char *dir)
 {
 	static const char *const files[] = { "kallsyms.sym", "modules.sym", "load.gdb" };
@@ -509,7 +485,7 @@ struct vmr_error *vmr_gdb_symbol_files(struct vmr_kernel *k, const char *cache_d
 	struct stat st;
 	if (!stat(out->script, &st) && S_ISREG(st.st_mode))
 		goto out; /* written before */
-	int rc = make_dirs(cache_dir);
+	int rc = vmr_make_dirs(cache_dir);
 	if (rc) {
 		err = vmr_error_new(VMR_ERR_IO, "%s: %s", cache_dir, strerror(rc));
 		goto out;
