@@ -35,32 +35,10 @@ import sys
 import tempfile
 import time
 
-VMREGION = os.environ.get("VMREGION", "vmregion")
-KVER = "6.1.0-56-cloud-amd64"
-DEFAULT_TEXT = 0xffffffff81000000
+from livetest import DEFAULT_TEXT, KVER, VMREGION, check, failures, live_dir, passes, skip
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOT_TIMEOUT = 240  # per boot; two boots fit ctest's 600 s
-
-failures = []
-passes = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    (passes if cond else failures).append(what)
-
-
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
-
-
-def live_dir():
-    d = os.environ.get("VMR_LIVE_DIR")
-    if d:
-        return d
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(cache, "vmregion-live")
 
 
 def shared_libs(binary):
