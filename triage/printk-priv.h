@@ -50,6 +50,7 @@ struct vmr_prb_offsets {
 	uint64_t data_size_bits;        /* OFFSET(prb_data_ring.size_bits), unsigned int */
 	uint64_t data_data;             /* OFFSET(prb_data_ring.data), pointer */
 	uint64_t atomic_counter;        /* OFFSET(atomic_long_t.counter) */
+	uint64_t mem_bytes;             /* RAM of the dump: no ring is larger (0: unknown) */
 };
 
 /** The offsets of k6.1 and k6.12 x86_64 (what VMCOREINFO says there). */
@@ -78,6 +79,7 @@ struct vmr_logbuf_offsets {
 	uint64_t log_dict_len;  /* OFFSET(printk_log.dict_len); facility, flags/level follow */
 	bool has_caller_id;
 	uint64_t log_caller_id; /* OFFSET(printk_log.caller_id) (PRINTK_CALLER, 5.1+) */
+	uint64_t mem_bytes;     /* RAM of the dump: no log_buf is larger (0: unknown) */
 };
 
 /** Where the log_buf variables are (runtime addresses of the symbols). */

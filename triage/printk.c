@@ -396,10 +396,20 @@ struct vmr_error *vmr_prb_walk(vmr_read_fn read, void *rctx, const struct vmr_pr
 				     "printk ring at 0x%" PRIx64 ": count_bits %" PRIu32
 				     ", size_bits %" PRIu32 " out of bounds",
 				     prb_addr, count_bits, size_bits);
+	/* A ring larger than the machine's memory is a corrupt header, not a
+	 * reason to allocate and read it. */
+	if (o->mem_bytes && (1ull << size_bits) > o->mem_bytes)
+		return vmr_error_new(VMR_ERR_LIMIT,
+				     "printk ring at 0x%" PRIx64 ": a %llu-byte text ring is larger "
+				     "than the dump's %llu bytes of memory", prb_addr,
+				     1ull << size_bits, (unsigned long long)o->mem_bytes);
 	struct prb r = { .off = o, .count = 1ull << count_bits, .size_bits = size_bits };
-	if (r.count * o->desc_size > VMR_PRB_MAX_ARRAY || r.count * o->info_size > VMR_PRB_MAX_ARRAY)
+	uint64_t max_array = o->mem_bytes && o->mem_bytes < VMR_PRB_MAX_ARRAY ? o->mem_bytes
+									       : VMR_PRB_MAX_ARRAY;
+	if (r.count * o->desc_size > max_array || r.count * o->info_size > max_array)
 		return vmr_error_new(VMR_ERR_LIMIT, "printk ring at 0x%" PRIx64
-				     ": descriptor arrays over 1 GiB", prb_addr);
+				     ": descriptor arrays over %llu bytes", prb_addr,
+				     (unsigned long long)max_array);
 	st->buffer_size = 1ull << size_bits;
 	st->ring_records = r.count;
 
@@ -465,7 +475,7 @@ struct vmr_error *vmr_logbuf_walk(vmr_read_fn read, void *rctx,
 		first_seq = 0;
 	}
 	if (buf_len < hs || buf_len > (1u << VMR_PRB_MAX_DATA_BITS) || first_idx > buf_len ||
-	    next_idx > buf_len)
+	    next_idx > buf_len || (o->mem_bytes && buf_len > o->mem_bytes))
 		return vmr_error_new(VMR_ERR_LIMIT,
 				     "printk log_buf: length %" PRIu32 ", first %" PRIu32
 				     ", next %" PRIu32 " out of bounds",
@@ -660,6 +670,7 @@ struct vmr_error *vmr_printk_read(struct vmr_kernel *k, vmr_printk_fn fn, void *
 		struct vmr_error *err = prb_offsets(k, &o);
 		if (err)
 			return vmr_error_prefix(err, "printk ring layout");
+		o.mem_bytes = vmr_dump_get_info(vmr_kernel_dump(k))->memory_bytes;
 		uint64_t prb;
 		if ((err = vmr_kernel_read(k, prb_ptr, &prb, sizeof(prb))))
 			return vmr_error_prefix(err, "printk: prb pointer");
@@ -680,6 +691,7 @@ struct vmr_error *vmr_printk_read(struct vmr_kernel *k, vmr_printk_fn fn, void *
 		struct vmr_error *err = logbuf_offsets(k, &o);
 		if (err)
 			return vmr_error_prefix(err, "printk_log layout");
+		o.mem_bytes = vmr_dump_get_info(vmr_kernel_dump(k))->memory_bytes;
 		return vmr_logbuf_walk(vmr_kernel_read_cb, k, &o, &sym, fn, ctx, stats, stopped_by);
 	}
 	return vmr_error_new(VMR_ERR_NOT_FOUND,

@@ -442,6 +442,19 @@ static void test_absurd(void **state)
 	}
 	sync_header(&r);
 
+	/* A ring larger than the dump's memory: refused before any read. */
+	r.off.mem_bytes = r.size / 2;
+	memset(&g, 0, sizeof(g));
+	err = walk(&r, &g, &st);
+	assert_non_null(err);
+	assert_int_equal(vmr_error_code(err), VMR_ERR_LIMIT);
+	vmr_error_free(err);
+	assert_int_equal(g.n, 0);
+	r.off.mem_bytes = 64 * r.size; /* the descriptor arrays are bigger than the text */
+	memset(&g, 0, sizeof(g));
+	assert_null(walk(&r, &g, &st));
+	r.off.mem_bytes = 0;
+
 	/* Arrays at addresses the dump does not have. */
 	put64(rb(&r) + 8, 0x1000);
 	err = walk(&r, &g, &st);
