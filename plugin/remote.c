@@ -130,11 +130,13 @@ static int fill(struct vmr_remote *r, int timeout_ms, struct vmr_error **err)
 	ssize_t got = recv(r->fd, r->in, sizeof(r->in), 0);
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
-	if (got < 0) {
+	/* A reset is the stub going away with our last bytes unread (QEMU
+	 * quitting, a closed kgdb port): the same end as an orderly close. */
+	if (got < 0 && errno != ECONNRESET) {
 		*err = io_error(r, "reading from the stub", errno);
 		return -1;
 	}
-	if (got == 0) {
+	if (got <= 0) {
 		*err = NULL;
 		return -1;
 	}
