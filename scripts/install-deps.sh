@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian 12 packages vmregion needs to build, test and benchmark.
-# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--live] [--live-dbg]
+# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--live] [--live-dbg] [--corpus-dbg]
 #   (as root, or with sudo available)
 #   --fuzz: clang and its sanitizer/libFuzzer runtime, for -DVMR_FUZZ=ON
 #   --live: QEMU and cpio, and the Debian kernel the live test boots
 #           (vmlinuz only, 27 MB) in $VMR_LIVE_DIR
 #           (default ${XDG_CACHE_HOME:-~/.cache}/vmregion-live)
 #   --live-dbg: also that kernel's debug vmlinux (283 MB download, 590 MB)
+#   --corpus-dbg: the debug vmlinux of every Debian kernel of the corpus
+#           ($VMR_CORPUS, else ../shared/corpus beside the tree): the -dbg
+#           package each truth.json names, into the same directory
 set -eu
 
 pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
@@ -16,6 +19,7 @@ fuzz="clang libclang-rt-14-dev"
 live="qemu-system-x86 cpio"
 live_kernel=
 live_dbg=
+corpus_dbg=
 
 for arg in "$@"; do
 	case $arg in
@@ -23,6 +27,7 @@ for arg in "$@"; do
 	--fuzz) pkgs="$pkgs $fuzz" ;;
 	--live) pkgs="$pkgs $live"; live_kernel=1 ;;
 	--live-dbg) pkgs="$pkgs $live"; live_kernel=1; live_dbg=1 ;;
+	--corpus-dbg) corpus_dbg=1 ;;
 	esac
 done
 
@@ -41,9 +46,9 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# The kernel of tests/live: one file out of each Debian package, kept
-# outside the source tree.
-[ -n "$live_kernel" ] || exit 0
+# Kernels and debug vmlinux files: one file out of each Debian package,
+# kept outside the source tree.
+[ -n "$live_kernel$corpus_dbg" ] || exit 0
 kver=6.1.0-56-cloud-amd64
 dir=${VMR_LIVE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vmregion-live}
 mkdir -p "$dir"
@@ -56,5 +61,19 @@ fetch_one() { # package, path inside it
 	mv "$tmp$2" "$dir/"
 	rm -rf "$tmp"
 }
-fetch_one "linux-image-$kver-unsigned" "/boot/vmlinuz-$kver"
-[ -z "$live_dbg" ] || fetch_one "linux-image-$kver-dbg" "/usr/lib/debug/boot/vmlinux-$kver"
+if [ -n "$live_kernel" ]; then
+	fetch_one "linux-image-$kver-unsigned" "/boot/vmlinuz-$kver"
+	[ -z "$live_dbg" ] || fetch_one "linux-image-$kver-dbg" "/usr/lib/debug/boot/vmlinux-$kver"
+fi
+[ -n "$corpus_dbg" ] || exit 0
+corpus=${VMR_CORPUS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/corpus}
+[ -d "$corpus" ] || corpus=/work/shared/corpus
+[ -d "$corpus" ] || exit 0
+python3 - "$corpus" <<'EOF' | sort -u | while read -r pkg path; do fetch_one "$pkg" "/$path"; done
+import glob, json, os, sys
+for truth in glob.glob(os.path.join(sys.argv[1], "*", "truth.json")):
+    with open(truth) as f:
+        info = (json.load(f).get("kernel") or {}).get("debuginfo") or {}
+    if info.get("package") and info.get("vmlinux_path_in_package"):
+        print(info["package"], info["vmlinux_path_in_package"].lstrip("/"))
+EOF
