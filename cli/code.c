@@ -4,6 +4,7 @@
  * output is read through a pipe, bounded. */
 #define _GNU_SOURCE
 #include "cli/code.h"
+#include "common/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,17 +32,6 @@ bool code_rip_addr(struct report_ctx *c, const struct vmr_oops_line *rip, uint64
 	vmr_annotate_location(c->a, &rip->sym, false, &loc);
 	*addr = loc.addr;
 	return loc.has_addr;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -75,7 +65,7 @@ static bool parse_bytes(const char *s, size_t n, unsigned char *bytes, unsigned 
 			close++;
 		if (j - i - open - close != 2 || open != close || open > 2 || nb == CODE_MAX_BYTES)
 			return false;
-		int hi = hexval(s[i + open]), lo = hexval(s[i + open + 1]);
+		int hi = vmr_hex_digit(s[i + open]), lo = vmr_hex_digit(s[i + open + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		if (open) {

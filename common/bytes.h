@@ -2,6 +2,7 @@
 /**
  * @file bytes.h  Little-endian loads from untrusted byte buffers (any
  * alignment).  Callers check that the bytes are inside their buffer first.
+ * And the value of a hex digit, for the text formats that carry numbers.
  */
 #ifndef VMR_COMMON_BYTES_H
 #define VMR_COMMON_BYTES_H
@@ -35,6 +36,18 @@ static inline uint64_t vmr_get_u64(const void *buf, uint64_t off)
 static inline uint32_t vmr_get_u32(const void *buf, uint64_t off)
 {
 	return vmr_le32((const char *)buf + off);
+}
+
+/** The value of hex digit @p c (either case), or -1. */
+static inline int vmr_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 #endif

@@ -3,6 +3,7 @@
  * physical reads and CPU registers (remote.h). */
 #define _GNU_SOURCE
 #include "plugin/remote.h"
+#include "common/bytes.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -494,8 +495,8 @@ static bool le_value(const char *hex, int size, uint64_t *out)
 {
 	uint64_t v = 0;
 	for (int i = size < 8 ? size - 1 : 7; i >= 0; i--) {
-		int hi = vmr_rsp_hexval((unsigned char)hex[2 * i]);
-		int lo = vmr_rsp_hexval((unsigned char)hex[2 * i + 1]);
+		int hi = vmr_hex_digit((unsigned char)hex[2 * i]);
+		int lo = vmr_hex_digit((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		v = v << 8 | (uint64_t)(hi << 4 | lo);

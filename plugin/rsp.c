@@ -1,19 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The GDB remote serial protocol on buffers: hex, framing, decoding, parsing. */
 #include "plugin/rsp.h"
+#include "common/bytes.h"
 
 #include <string.h>
-
-int vmr_rsp_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 size_t vmr_rsp_hex_encode(const void *data, size_t len, char *out)
 {
@@ -32,8 +22,8 @@ long vmr_rsp_hex_decode(const char *hex, size_t hexlen, void *out, size_t size)
 	if (hexlen % 2 || hexlen / 2 > size || hexlen / 2 > (size_t)0x7fffffff)
 		return -1;
 	for (size_t i = 0; i < hexlen / 2; i++) {
-		int hi = vmr_rsp_hexval((unsigned char)hex[2 * i]);
-		int lo = vmr_rsp_hexval((unsigned char)hex[2 * i + 1]);
+		int hi = vmr_hex_digit((unsigned char)hex[2 * i]);
+		int lo = vmr_hex_digit((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		b[i] = (uint8_t)(hi << 4 | lo);
@@ -46,7 +36,7 @@ bool vmr_rsp_parse_hex(const char **p, const char *end, uint64_t *out)
 	uint64_t v = 0;
 	int n = 0, d;
 	const char *s = *p;
-	while (s < end && (d = vmr_rsp_hexval((unsigned char)*s)) >= 0) {
+	while (s < end && (d = vmr_hex_digit((unsigned char)*s)) >= 0) {
 		if (++n > 16)
 			return false;
 		v = v << 4 | (uint64_t)d;
@@ -149,11 +139,11 @@ enum vmr_rsp_event vmr_rsp_feed(struct vmr_rsp_decoder *d, uint8_t c)
 			d->overflow = true;
 		return VMR_RSP_EV_NONE;
 	case ST_CSUM1:
-		d->csum_hi = vmr_rsp_hexval(c);
+		d->csum_hi = vmr_hex_digit(c);
 		d->state = ST_CSUM2;
 		return VMR_RSP_EV_NONE;
 	default: {
-		int lo = vmr_rsp_hexval(c);
+		int lo = vmr_hex_digit(c);
 		d->state = ST_IDLE;
 		d->buf[d->len] = 0;
 		if (d->overflow) {
@@ -269,7 +259,7 @@ static enum vmr_rsp_kind parse_query(struct view v, struct vmr_rsp_request *req)
 		if (req->arg_len % 2)
 			return set(req, VMR_RSP_MALFORMED);
 		for (size_t i = 0; i < req->arg_len; i++)
-			if (vmr_rsp_hexval((unsigned char)req->arg[i]) < 0)
+			if (vmr_hex_digit((unsigned char)req->arg[i]) < 0)
 				return set(req, VMR_RSP_MALFORMED);
 		return set(req, VMR_RSP_MONITOR);
 	}

@@ -18,8 +18,6 @@
 /** Largest request payload accepted; a longer one is answered E01 and skipped. */
 #define VMR_RSP_MAX_PACKET (64u * 1024u)
 
-/** @return the value of the hex digit @p c, or -1. */
-int vmr_rsp_hexval(int c);
 /**
  * Write @p len bytes as 2 * @p len lowercase hex digits (no NUL).
  * @return the number of characters written.

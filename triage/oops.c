@@ -15,6 +15,7 @@
  * and numbers stop at 16 hex digits.
  */
 #include "triage/oops.h"
+#include "common/bytes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +29,6 @@
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static bool is_alnum(char c)
@@ -78,10 +68,10 @@ static size_t scan_hex(const char *s, size_t n, uint64_t *v)
 {
 	size_t i = 0;
 	uint64_t x = 0;
-	while (i < n && hexval(s[i]) >= 0) {
+	while (i < n && vmr_hex_digit(s[i]) >= 0) {
 		if (i == 16)
 			return 0;
-		x = x << 4 | (uint64_t)hexval(s[i]);
+		x = x << 4 | (uint64_t)vmr_hex_digit(s[i]);
 		i++;
 	}
 	*v = x;
@@ -255,7 +245,7 @@ bool vmr_oops_parse_symref(const char *s, size_t n, struct vmr_oops_symref *out)
 				return false;
 			m++;
 			size_t b = m;
-			while (m < n - 1 && hexval(s[m]) >= 0)
+			while (m < n - 1 && vmr_hex_digit(s[m]) >= 0)
 				m++;
 			if (m != n - 1 || m == b || m - b > 40)
 				return false;
@@ -382,7 +372,7 @@ static bool parse_regs(const char *line, size_t m0, size_t n, struct vmr_oops_li
 		i += d;
 		if (i < len && s[i] == '(') { /* FS:  000000(0000) */
 			size_t e = i + 1;
-			while (e < len && e < i + 8 && hexval(s[e]) >= 0)
+			while (e < len && e < i + 8 && vmr_hex_digit(s[e]) >= 0)
 				e++;
 			if (e < len && s[e] == ')')
 				i = e + 1;
@@ -402,7 +392,7 @@ static void collect_words(const char *line, size_t m0, size_t n, struct vmr_oops
 {
 	size_t i = m0;
 	while (i < n && out->n_words < VMR_OOPS_MAX_WORDS) {
-		if (hexval(line[i]) < 0 || (i > 0 && is_alnum(line[i - 1]))) {
+		if (vmr_hex_digit(line[i]) < 0 || (i > 0 && is_alnum(line[i - 1]))) {
 			i++;
 			continue;
 		}
@@ -413,7 +403,7 @@ static void collect_words(const char *line, size_t m0, size_t n, struct vmr_oops
 			b = i + 2;
 		}
 		size_t e = b;
-		while (e < n && hexval(line[e]) >= 0)
+		while (e < n && vmr_hex_digit(line[e]) >= 0)
 			e++;
 		size_t d = e - b;
 		bool end_ok = e >= n || !is_alnum(line[e]);
@@ -515,8 +505,8 @@ static bool has_die_counter(const char *m, size_t mn)
 {
 	size_t lim = mn < 200 ? mn : 200;
 	size_t k = find(m, lim, " [#");
-	return k < lim && k >= 6 && m[k - 5] == ' ' && hexval(m[k - 4]) >= 0 &&
-	       hexval(m[k - 1]) >= 0;
+	return k < lim && k >= 6 && m[k - 5] == ' ' && vmr_hex_digit(m[k - 4]) >= 0 &&
+	       vmr_hex_digit(m[k - 1]) >= 0;
 }
 
 /* Report headers. @return the kind (NONE if the line is not one). */
@@ -1170,8 +1160,8 @@ static void normalize_kind(const struct vmr_oops_report *r, char *buf, size_t si
 		const char *f = t;
 		while (!strncmp(f, "Oops: ", 6))
 			f += 6;
-		if (hexval(f[0]) >= 0 && hexval(f[1]) >= 0 && hexval(f[2]) >= 0 &&
-		    hexval(f[3]) >= 0)
+		if (vmr_hex_digit(f[0]) >= 0 && vmr_hex_digit(f[1]) >= 0 && vmr_hex_digit(f[2]) >= 0 &&
+		    vmr_hex_digit(f[3]) >= 0)
 			snprintf(buf, size, "Oops");
 		else
 			snprintf(buf, size, "Oops: %.*s", (int)strcspn(f, ":["), f);
@@ -1198,7 +1188,7 @@ static void normalize_kind(const struct vmr_oops_report *r, char *buf, size_t si
 				memcpy(buf + w, "0x?", 3);
 				w += 3;
 				i += 2;
-				while (i < n && hexval(t[i]) >= 0)
+				while (i < n && vmr_hex_digit(t[i]) >= 0)
 					i++;
 				continue;
 			}

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/bytes.h"
 
 /** Largest text accepted: the kernel writes at most 4096 bytes. */
 #define VMCOREINFO_MAX_TEXT (1u << 20)
@@ -275,17 +276,6 @@ size_t vmr_vmcoreinfo_bad_lines(const struct vmr_vmcoreinfo *vi)
 
 /* ---- Numbers: whole value, no spaces, overflow is an error. ---- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /** Hex digits, an optional 0x prefix; at most 64 bits. */
 static bool parse_hex(const char *s, uint64_t *out)
 {
@@ -295,7 +285,7 @@ static bool parse_hex(const char *s, uint64_t *out)
 		return false;
 	uint64_t v = 0;
 	for (; *s; s++) {
-		int d = hex_digit(*s);
+		int d = vmr_hex_digit(*s);
 		if (d < 0 || v >> 60)
 			return false;
 		v = v << 4 | (uint64_t)d;

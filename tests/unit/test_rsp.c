@@ -14,6 +14,7 @@
 #include <vmregion/vmregion.h>
 
 #include "plugin/rsp.h"
+#include "common/bytes.h"
 #include "plugin/server.h"
 
 static void test_hex(void **state)
@@ -51,8 +52,8 @@ static void test_frame(void **state)
 	assert_memory_equal(out, "$a}\x04}\x03}]}\x0a#", 11);
 	assert_int_equal(n, 13);
 	uint8_t sum = vmr_rsp_checksum(out + 1, 9);
-	assert_int_equal(sum >> 4, vmr_rsp_hexval(out[11]));
-	assert_int_equal(sum & 15, vmr_rsp_hexval(out[12]));
+	assert_int_equal(sum >> 4, vmr_hex_digit(out[11]));
+	assert_int_equal(sum & 15, vmr_hex_digit(out[12]));
 	n = vmr_rsp_frame("", 0, out);
 	assert_memory_equal(out, "$#00", 4);
 }
