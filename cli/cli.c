@@ -170,3 +170,22 @@ int cli_parse_common(int argc, char **argv, const char *usage, struct cli_common
 	}
 	return -1;
 }
+
+int cli_take_modules(int argc, char **argv, char **keep, int *nkeep, const char **mods,
+		     size_t *nmods)
+{
+	*nkeep = 0;
+	*nmods = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--modules"))) {
+			if (i + 1 >= argc) {
+				cli_error("missing PATH after %s", argv[i]);
+				return EXIT_BAD;
+			}
+			mods[(*nmods)++] = argv[++i];
+		} else {
+			keep[(*nkeep)++] = argv[i];
+		}
+	}
+	return -1;
+}

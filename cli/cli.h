@@ -20,6 +20,15 @@ struct cli_common {
 	const char *dump_path;
 };
 
+/**
+ * Take the -m/--modules PATH options (module .ko files or directories, for
+ * source lines of module code) out of @p argv: the other arguments go to
+ * @p keep (*@p nkeep), the paths to @p mods (*@p nmods; room for argc).
+ * @return -1 to go on, or an exit status (a -m without PATH).
+ */
+int cli_take_modules(int argc, char **argv, char **keep, int *nkeep, const char **mods,
+		     size_t *nmods);
+
 /** An open dump and its kernel view. */
 struct cli_session {
 	struct vmr_dump *dump;

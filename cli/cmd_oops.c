@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: vmregion oops [--json] [-c DUMP] [-k VMLINUX] [FILE|-]\n"
+	"usage: vmregion oops [--json] [-c DUMP] [-k VMLINUX] [-m MODULES]... [FILE|-]\n"
 	"\n"
 	"Read an oops, a panic, a WARNING or a whole dmesg/console text (FILE, or\n"
 	"stdin) and print it back annotated: RIP and call-trace entries get their\n"
@@ -31,7 +31,11 @@ static const char usage[] =
 	"\n"
 	"  --json          one JSON document: the reports and the annotated values\n"
 	"  -c, --core DUMP the crash dump the text comes from\n"
-	"  -k, --vmlinux   the matching vmlinux (DWARF for source lines)\n";
+	"  -k, --vmlinux   the matching vmlinux (DWARF for source lines)\n"
+	"  -m, --modules PATH\n"
+	"                  a module's .ko, or a directory searched for MODULE.ko\n"
+	"                  (/lib/modules/RELEASE): source lines of module frames\n"
+	"                  from the module's own DWARF (repeatable)\n";
 
 /* Most input read (the rest is ignored, with a warning). */
 #define MAX_INPUT (1ull << 30)
@@ -180,6 +184,14 @@ int cmd_oops(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
 	const char *core = NULL;
+	char *margs[argc > 0 ? argc : 1];
+	const char *mods[argc > 0 ? argc : 1];
+	size_t nmods;
+	int nm, mrc = cli_take_modules(argc, argv, margs, &nm, mods, &nmods);
+	if (mrc >= 0)
+		return mrc;
+	argc = nm;
+	argv = margs;
 	char *args[argc > 0 ? argc : 1];
 	int nargs = 0;
 	for (int i = 0; i < argc; i++) {
@@ -233,6 +245,8 @@ int cmd_oops(int argc, char **argv)
 	}
 	struct report_ctx c = { .k = s.kernel };
 	struct vmr_error *err = vmr_annotator_create(s.kernel, core ? NULL : opt.vmlinux, &c.a);
+	if (!err)
+		err = vmr_annotator_set_modules(c.a, mods, nmods);
 	if (err) {
 		free(text);
 		cli_close(&s);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: vmregion triage [--json] DUMP [-k VMLINUX]\n"
+	"usage: vmregion triage [--json] DUMP [-k VMLINUX] [-m MODULES]...\n"
 	"\n"
 	"One screen about DUMP: kernel release and build id, uptime, the panic\n"
 	"reason (the log's \"Kernel panic - not syncing:\" line, else the first line\n"
@@ -37,7 +37,11 @@ static const char usage[] =
 	"vmlinux is given.\n"
 	"\n"
 	"  --json          one JSON document with the same facts\n"
-	"  -k, --vmlinux   the matching vmlinux (source lines; build-id must match)\n";
+	"  -k, --vmlinux   the matching vmlinux (source lines; build-id must match)\n"
+	"  -m, --modules PATH\n"
+	"                  a module's .ko, or a directory searched for MODULE.ko\n"
+	"                  (/lib/modules/RELEASE): source lines of module frames\n"
+	"                  in the crash report (repeatable)\n";
 
 /* Each CPU's ORC backtrace from its registers (NT_PRSTATUS or QEMU's). */
 struct cpu_bts {
@@ -450,8 +454,15 @@ int triage_print_text(struct cli_session *s, FILE *out)
 int cmd_triage(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
+	char *margs[argc > 0 ? argc : 1];
+	const char *mods[argc > 0 ? argc : 1];
+	size_t nmods;
+	int nm, rc = cli_take_modules(argc, argv, margs, &nm, mods, &nmods);
+	if (rc >= 0)
+		return rc;
 	char *rest[argc > 0 ? argc : 1];
-	int nrest, rc = cli_parse_common(argc, argv, usage, &opt, rest, &nrest);
+	int nrest;
+	rc = cli_parse_common(nm, margs, usage, &opt, rest, &nrest);
 	if (rc >= 0)
 		return rc;
 	if (nrest != 1) {
@@ -466,6 +477,8 @@ int cmd_triage(int argc, char **argv)
 	struct report_ctx c = { .k = s.kernel };
 	struct vmr_triage *t = NULL;
 	struct vmr_error *err = vmr_annotator_create(s.kernel, NULL, &c.a);
+	if (!err)
+		err = vmr_annotator_set_modules(c.a, mods, nmods);
 	if (!err)
 		err = vmr_triage_run(s.kernel, &t);
 	if (err) {

@@ -15,6 +15,7 @@
 #include <vmregion/printk.h>
 
 #include "common/error.h"
+#include "dwarf/modsrc.h"
 #include "dwarf/vmlinux.h"
 #include "owner/modules.h"
 #include "region/kernel-priv.h"
@@ -24,6 +25,7 @@
 
 struct vmr_annotator {
 	struct vmr_kernel *k;       /* borrowed, or NULL */
+	struct vmr_modsrc *mods;    /* module .ko files for source lines, or NULL */
 	struct vmr_vmlinux *own;    /* opened here when there is no dump */
 	struct vmr_vmlinux *v;      /* in use: own or k->vmlinux, or NULL */
 	bool has_slide;
@@ -66,7 +68,16 @@ void vmr_annotator_destroy(struct vmr_annotator *a)
 	if (!a)
 		return;
 	vmr_vmlinux_close(a->own);
+	vmr_modsrc_destroy(a->mods);
 	free(a);
+}
+
+struct vmr_error *vmr_annotator_set_modules(struct vmr_annotator *a, const char *const *paths,
+					    size_t n)
+{
+	vmr_modsrc_destroy(a->mods);
+	a->mods = NULL;
+	return n ? vmr_modsrc_create(paths, n, &a->mods) : NULL;
 }
 
 bool vmr_annotator_has_vmlinux(const struct vmr_annotator *a)
@@ -130,6 +141,24 @@ static void copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* A source line (strings borrowed) into the owner form (strings copied). */
+static void owner_line(const struct vmr_source_line *src, struct vmr_owner_line *out)
+{
+	copy(out->file, sizeof(out->file), src->file);
+	out->line = src->line;
+	size_t n = src->n_inlined;
+	size_t max = sizeof(out->inlined) / sizeof(out->inlined[0]);
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++) {
+		copy(out->inlined[i].function, sizeof(out->inlined[i].function),
+		     src->inlined[i].function);
+		copy(out->inlined[i].file, sizeof(out->inlined[i].file), src->inlined[i].file);
+		out->inlined[i].line = src->inlined[i].line;
+	}
+	out->n_inlined = (unsigned)n;
+}
+
 /* Source line of the link address @p link into @p out. */
 static void fill_line(struct vmr_vmlinux *v, uint64_t link, struct vmr_owner_line *out,
 		      bool *has)
@@ -141,19 +170,7 @@ static void fill_line(struct vmr_vmlinux *v, uint64_t link, struct vmr_owner_lin
 		return;
 	}
 	*has = true;
-	copy(out->file, sizeof(out->file), sl.file);
-	out->line = sl.line;
-	size_t n = sl.n_inlined;
-	size_t max = sizeof(out->inlined) / sizeof(out->inlined[0]);
-	if (n > max)
-		n = max;
-	for (size_t i = 0; i < n; i++) {
-		copy(out->inlined[i].function, sizeof(out->inlined[i].function),
-		     sl.inlined[i].function);
-		copy(out->inlined[i].file, sizeof(out->inlined[i].file), sl.inlined[i].file);
-		out->inlined[i].line = sl.inlined[i].line;
-	}
-	out->n_inlined = (unsigned)n;
+	owner_line(&sl, out);
 }
 
 /* Runtime address of @p name in module @p module of the dump. */
@@ -201,11 +218,24 @@ void vmr_annotate_location(struct vmr_annotator *a, const struct vmr_oops_symref
 						  sizeof(out->note))) {
 				out->has_addr = true;
 				out->addr = base + s->offset;
-				snprintf(out->note, sizeof(out->note), "no line information for modules");
+				out->note[0] = 0;
 			}
 		} else {
 			snprintf(out->note, sizeof(out->note),
-				 "module %.60s: its load address is unknown without a dump", s->module);
+				 "module %.56s: load address unknown without a dump", s->module);
+		}
+		/* The line comes from the module's own .ko, address or not. */
+		struct vmr_source_line sl;
+		char why[160] = "no line information without its .ko (-m)";
+		if (a->mods && vmr_modsrc_line(a->mods, s->module, s->function, s->offset,
+					       s->size, return_address, &sl, why, sizeof(why))) {
+			out->has_line = true;
+			owner_line(&sl, &out->line);
+		} else if (!out->note[0] || out->has_addr) {
+			snprintf(out->note, sizeof(out->note), "%s", why);
+		} else {
+			size_t l = strlen(out->note);
+			snprintf(out->note + l, sizeof(out->note) - l, "; %s", why);
 		}
 		return;
 	}

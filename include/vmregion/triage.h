@@ -243,6 +243,13 @@ struct vmr_annotator;
 VMR_API struct vmr_error *vmr_annotator_create(struct vmr_kernel *k, const char *vmlinux,
 					       struct vmr_annotator **out);
 VMR_API void vmr_annotator_destroy(struct vmr_annotator *a);
+/**
+ * Where the modules' .ko files are (files, or directories searched for
+ * MODULE.ko such as /lib/modules/RELEASE): module code locations then get
+ * their source lines from the module's own DWARF.  @return NULL or OOM.
+ */
+VMR_API struct vmr_error *vmr_annotator_set_modules(struct vmr_annotator *a,
+						    const char *const *paths, size_t n);
 /** @return true if a vmlinux is in use. */
 VMR_API bool vmr_annotator_has_vmlinux(const struct vmr_annotator *a);
 /**
