@@ -30,7 +30,29 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libkdumpfile.so\nleak:libaddrxlat.so\n";
 }
 
-static void fuzz_read_some(struct vmr_dump *d, uint64_t paddr)
+/*
+ * Open @p data as a dump file: a memfd opened by its /proc/self/fd path.
+ * @return the memfd (close it after vmr_dump_close), or -1 when the input
+ * could not be stored or did not open (*@p d NULL then).
+ */
+static inline int fuzz_open_dump(const uint8_t *data, size_t size, struct vmr_dump **d)
+{
+	*d = NULL;
+	int fd = memfd_create("fuzz-dump", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	struct vmr_error *err = vmr_write_all(fd, data, size) ? NULL : vmr_dump_open(path, d);
+	if (!*d) {
+		vmr_error_free(err);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline void fuzz_read_some(struct vmr_dump *d, uint64_t paddr)
 {
 	static unsigned char page[2 * 4096];
 	(void)vmr_dump_has_phys(d, paddr);
@@ -38,24 +60,13 @@ static void fuzz_read_some(struct vmr_dump *d, uint64_t paddr)
 	vmr_error_free(vmr_dump_read_phys(d, paddr, page, sizeof(page)));
 }
 
-static int fuzz_dump_input(const uint8_t *data, size_t size)
+static inline int fuzz_dump_input(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("fuzz-dump", MFD_CLOEXEC);
+	struct vmr_dump *d;
+	int fd = fuzz_open_dump(data, size, &d);
 	if (fd < 0)
 		return 0;
-	if (vmr_write_all(fd, data, size)) {
-		close(fd);
-		return 0;
-	}
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct vmr_dump *d = NULL;
-	struct vmr_error *err = vmr_dump_open(path, &d);
-	if (err) {
-		vmr_error_free(err);
-		close(fd);
-		return 0;
-	}
+	struct vmr_error *err;
 	const struct vmr_dump_info *info = vmr_dump_get_info(d);
 	for (unsigned i = 0; i < info->ncpus && i < 64; i++)
 		(void)vmr_dump_cpu(d, i);

@@ -18,32 +18,17 @@
 #include <vmregion/kernel.h>
 #include <vmregion/owner.h>
 
-#include "common/file.h"
+#include "dumpinput.h"
 #include "fuzz.h"
-
-/* libkdumpfile contexts whose open failed are never freed (vmcore/kdump.c). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libkdumpfile.so\nleak:libaddrxlat.so\n";
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("fuzz-kernel", MFD_CLOEXEC);
+	struct vmr_dump *d;
+	struct vmr_kernel *k = NULL;
+	int fd = fuzz_open_dump(data, size, &d);
 	if (fd < 0)
 		return 0;
-	if (vmr_write_all(fd, data, size)) {
-		close(fd);
-		return 0;
-	}
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	struct vmr_dump *d = NULL;
-	struct vmr_kernel *k = NULL;
-	struct vmr_error *err = vmr_dump_open(path, &d);
-	if (!err)
-		err = vmr_kernel_open(d, NULL, &k);
+	struct vmr_error *err = vmr_kernel_open(d, NULL, &k);
 	if (err) {
 		vmr_error_free(err);
 		vmr_dump_close(d);
