@@ -934,6 +934,18 @@ static int own_options(int argc, char **argv, char **keep, int *nkeep, const cha
 	return -1;
 }
 
+/* [*start, end) in whole words: ADDR rounded down, LEN up (at least one
+ * word), the end clamped to the top of the address space. */
+static uint64_t word_range(uint64_t *start, uint64_t len)
+{
+	*start &= ~7ULL;
+	len = (len + 7) & ~7ULL;
+	if (!len)
+		len = 8;
+	uint64_t end = *start + len;
+	return end < *start || !end ? UINT64_MAX & ~7ULL : end;
+}
+
 /*
  * The frame slots of every CPU's stacks (each CPU unwound from its
  * registers), sorted: a slot belongs to one stack, so the marks of all
@@ -974,13 +986,7 @@ int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, bool mar
 	run->f = out;
 	run->status = EXIT_OK;
 	run->texts = calloc(1u << TEXT_CACHE_BITS, sizeof(*run->texts));
-	start &= ~7ULL;
-	len = (len + 7) & ~7ULL;
-	if (!len)
-		len = 8;
-	uint64_t end = start + len;
-	if (end < start || !end)
-		end = UINT64_MAX & ~7ULL;
+	uint64_t end = word_range(&start, len);
 	unsigned int ncpus = mark_frames ? vmr_dump_get_info(s->dump)->ncpus : 0;
 	struct backtrace *bts = ncpus ? calloc(ncpus, sizeof(*bts)) : NULL;
 	struct frame_slots frames = { 0 };
@@ -1041,13 +1047,7 @@ int cmd_mem(int argc, char **argv)
 		rc = EXIT_BAD;
 		goto out;
 	}
-	start &= ~7ULL;
-	len = (len + 7) & ~7ULL;
-	if (!len)
-		len = 8;
-	uint64_t end = start + len;
-	if (end < start || !end)
-		end = UINT64_MAX & ~7ULL; /* up to the top of the address space */
+	uint64_t end = word_range(&start, len);
 	static char obuf[1 << 20];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (run.json) {
