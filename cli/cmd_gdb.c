@@ -79,12 +79,7 @@ int cmd_gdb(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
 	bool dry_run = false;
-	int nopts = argc;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nopts = i;
-			break;
-		}
+	int nopts = gdb_options_end(argc, argv);
 	char *args[nopts > 0 ? nopts : 1], *rest[nopts > 0 ? nopts : 1];
 	int nargs = 0, nrest;
 	for (int i = 0; i < nopts; i++) {

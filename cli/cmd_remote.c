@@ -230,12 +230,7 @@ int cmd_gdb_remote(int argc, char **argv)
 	struct cli_common opt = { 0 };
 	const char *hostport;
 	bool dry_run = false;
-	int nopts = argc;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nopts = i;
-			break;
-		}
+	int nopts = gdb_options_end(argc, argv);
 	char *args[nopts > 0 ? nopts : 1], *rest[nopts > 0 ? nopts : 1];
 	int nargs, nrest, rc = take_remote(nopts, argv, gdb_remote_usage, &hostport, args, &nargs);
 	if (rc >= 0)

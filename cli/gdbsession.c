@@ -246,3 +246,11 @@ const char *gdb_program(void)
 	const char *gdb = getenv("VMREGION_GDB");
 	return gdb && *gdb ? gdb : "gdb";
 }
+
+int gdb_options_end(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return i;
+	return argc;
+}

@@ -68,6 +68,9 @@ void gdb_print_dry_run(const struct argv_list *a, const char *const *env);
 /** Run gdb (only returns on failure, with the exit status to give). */
 int gdb_exec(const char *gdb, const struct argv_list *a);
 
+/** The index of the first "--" in @p argv (gdb's own arguments follow), or @p argc. */
+int gdb_options_end(int argc, char **argv);
+
 /** $VMREGION_GDB, else "gdb". */
 const char *gdb_program(void);
 
