@@ -20,7 +20,6 @@
 #define KSYM_NAME_LEN 512          /* include/linux/kallsyms.h [k6.12] */
 #define NAMES_CHUNK (256u << 10)   /* bytes of kallsyms_names per read */
 #define ADDRS_CHUNK (1u << 20)     /* bytes of offsets/addresses per read */
-#define MAX_SYM_GAP (32ull << 20)  /* beyond: no "next symbol" (size 0) */
 #define MAX_NAMES_BYTES (256u << 20) /* a real stream is a few MiB */
 
 /** Names handed out live in chunks that never move. */
@@ -573,7 +572,7 @@ bool vmr_kallsyms_symbolize(struct vmr_kallsyms *ks, uint64_t addr, const char *
 	if (!found || ks->addr_failed)
 		return false;
 	uint64_t sa = addr_at(ks, i);
-	uint64_t sz = gap <= MAX_SYM_GAP ? gap : 0;
+	uint64_t sz = gap <= VMR_KALLSYMS_MAX_SYM_GAP ? gap : 0;
 	if (addr - sa >= sz && addr != sa)
 		return false;
 	const char *nm = NULL;

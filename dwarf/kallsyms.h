@@ -16,6 +16,9 @@
 
 /** Most symbols accepted (a big distro kernel has ~250k). */
 #define VMR_KALLSYMS_MAX_SYMS (2u << 20)
+/** A symbol's size is the distance to the next symbol, unless farther than
+ * this (the end of a section): then it is unknown (0). */
+#define VMR_KALLSYMS_MAX_SYM_GAP (32ull << 20)
 
 /** Runtime addresses of the kallsyms tables (0 = not known). */
 struct vmr_kallsyms_addrs {

@@ -6,10 +6,6 @@
 #include "common/error.h"
 #include "dwarf/kallsyms.h"
 
-/* As vmr_kallsyms_symbolize(): a symbol's size is the distance to the next
- * higher address unless that is absurdly far (the end of a section). */
-#define SIZE_LIMIT (32ULL << 20)
-
 struct vmr_error *vmr_kernel_symbols(struct vmr_kernel *k, vmr_symbol_fn fn, void *ctx)
 {
 	uint64_t dummy;
@@ -34,7 +30,7 @@ struct vmr_error *vmr_kernel_symbols(struct vmr_kernel *k, vmr_symbol_fn fn, voi
 				    next_addr > s.addr)
 					break;
 		}
-		if (next < n && next_addr - s.addr <= SIZE_LIMIT)
+		if (next < n && next_addr - s.addr <= VMR_KALLSYMS_MAX_SYM_GAP)
 			s.size = next_addr - s.addr;
 		if (!fn(&s, ctx))
 			break;
