@@ -19,14 +19,6 @@ static int by_value(const void *a, const void *b)
 	return x->value < y->value ? -1 : x->value > y->value;
 }
 
-static int part_of(const struct vmr_module *mod, uint64_t addr)
-{
-	for (int p = 0; p < VMR_MOD_PART__COUNT; p++)
-		if (mod->part[p].size && addr - mod->part[p].base < mod->part[p].size)
-			return p;
-	return -1;
-}
-
 static char part_type(int part)
 {
 	switch (part) {
@@ -48,7 +40,7 @@ static bool one_module(const struct vmr_module *mod, struct sym_ref *refs, vmr_s
 {
 	size_t n = 0;
 	for (size_t i = 0; i < mod->nsyms; i++) {
-		int p = part_of(mod, mod->syms[i].value);
+		int p = vmr_module_part_of(mod, mod->syms[i].value);
 		if (p >= 0 && mod->syms[i].name < mod->strtab_len)
 			refs[n++] = (struct sym_ref){ mod->syms[i].value, mod->syms[i].name, p };
 	}

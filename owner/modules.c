@@ -483,17 +483,24 @@ void vmr_modules_free(struct vmr_modules *m)
 	free(m);
 }
 
+int vmr_module_part_of(const struct vmr_module *mod, uint64_t addr)
+{
+	for (int p = 0; p < VMR_MOD_PART__COUNT; p++)
+		if (mod->part[p].size && addr - mod->part[p].base < mod->part[p].size)
+			return p;
+	return -1;
+}
+
 const struct vmr_module *vmr_modules_find(const struct vmr_modules *m, uint64_t addr,
 					  enum vmr_mod_part *part)
 {
 	for (size_t i = 0; m && i < m->n; i++) {
-		const struct vmr_module *mod = &m->mods[i];
-		for (unsigned p = 0; p < VMR_MOD_PART__COUNT; p++)
-			if (mod->part[p].size && addr - mod->part[p].base < mod->part[p].size) {
-				if (part)
-					*part = (enum vmr_mod_part)p;
-				return mod;
-			}
+		int p = vmr_module_part_of(&m->mods[i], addr);
+		if (p >= 0) {
+			if (part)
+				*part = (enum vmr_mod_part)p;
+			return &m->mods[i];
+		}
 	}
 	return NULL;
 }

@@ -92,6 +92,8 @@ struct vmr_error *vmr_modules_walk(vmr_read_fn read, void *ctx, uint64_t head,
 
 void vmr_modules_free(struct vmr_modules *m);
 
+/** The part of @p mod holding @p addr (enum vmr_mod_part), or -1. */
+int vmr_module_part_of(const struct vmr_module *mod, uint64_t addr);
 /** The module and part containing @p addr, or NULL. */
 const struct vmr_module *vmr_modules_find(const struct vmr_modules *m, uint64_t addr,
 					  enum vmr_mod_part *part);
