@@ -19,7 +19,7 @@
  * the 6.12 corpus samples and serial-log call traces).
  *
  * Build: cc -O2 -I include -I . bench/srcline-bench.c BUILD/libvmregion_static.a \
- *        $(pkg-config --libs libelf libdw libkdumpfile libzstd zlib) -lpthread \
+ *        $(pkg-config --libs libelf libdw libkdumpfile libzstd libisal) -lpthread \
  *        -o srcline-bench
  */
 #include <stdio.h>

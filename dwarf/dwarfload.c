@@ -23,14 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "common/error.h"
-
-#ifndef ELFCOMPRESS_ZSTD
-#define ELFCOMPRESS_ZSTD 2 /* gABI 2022; glibc < 2.37 lacks it */
-#endif
+#include "dwarf/secstream.h"
 
 /** .debug_info grows by at least this much (a new Dwarf handle each time). */
 #define VMR_DWLOAD_STEP (1u << 20)
@@ -65,10 +60,8 @@ struct lsec {
 	uint64_t size;      /**< inflated size */
 	uint64_t off;       /**< its place in the image */
 	uint64_t avail;     /**< bytes ready at image + off */
-	z_stream z;
-	bool z_live;
-	ZSTD_DStream *zs;
-	size_t zs_pos;      /**< input consumed by zs */
+	struct vmr_secstream st; /**< the decoder, while st_live */
+	bool st_live;
 	struct vmr_error *err; /**< sticky */
 };
 
@@ -235,70 +228,21 @@ static struct vmr_error *grow(struct vmr_dwload *l, struct lsec *s, uint64_t wan
 		s->avail = s->size;
 		return NULL;
 	}
-	const char *why = NULL;
-	if (s->ctype == ELFCOMPRESS_ZLIB) {
-		if (!s->z_live) {
-			memset(&s->z, 0, sizeof(s->z));
-			if (inflateInit(&s->z) != Z_OK)
-				return &vmr_enomem;
-			s->z_live = true;
-			s->z.next_in = (Bytef *)s->in;
-			s->z.avail_in = (uInt)s->in_size;
+	if (!s->st_live) {
+		struct vmr_error *err = vmr_secstream_init(&s->st, s->ctype, s->in, s->in_size,
+							    s->size);
+		if (err) {
+			vmr_secstream_end(&s->st);
+			return err;
 		}
-		while (s->avail < want) {
-			uint64_t room = want - s->avail;
-			if (room > UINT32_MAX)
-				room = UINT32_MAX;
-			s->z.next_out = dst + s->avail;
-			s->z.avail_out = (uInt)room;
-			int r = inflate(&s->z, Z_NO_FLUSH);
-			uint64_t got = room - s->z.avail_out;
-			s->avail += got;
-			if (r == Z_STREAM_END) {
-				if (s->avail != s->size)
-					why = "zlib stream ends early";
-				break;
-			}
-			if (r != Z_OK) {
-				why = s->z.msg ? s->z.msg : "corrupt zlib stream";
-				break;
-			}
-			if (!got && !s->z.avail_in) {
-				why = "zlib stream truncated";
-				break;
-			}
-		}
-		if (why || s->avail == s->size) {
-			inflateEnd(&s->z);
-			s->z_live = false;
-		}
-	} else {
-		if (!s->zs && !(s->zs = ZSTD_createDStream()))
-			return &vmr_enomem;
-		while (s->avail < want) {
-			ZSTD_inBuffer ib = { s->in, s->in_size, s->zs_pos };
-			ZSTD_outBuffer ob = { dst, want, s->avail };
-			size_t r = ZSTD_decompressStream(s->zs, &ob, &ib);
-			bool progress = ob.pos != s->avail || ib.pos != s->zs_pos;
-			s->avail = ob.pos;
-			s->zs_pos = ib.pos;
-			if (ZSTD_isError(r)) {
-				why = ZSTD_getErrorName(r);
-				break;
-			}
-			if (r == 0 && s->avail != s->size) {
-				why = "zstd frame ends early";
-				break;
-			}
-			if (!progress) {
-				why = "zstd stream truncated";
-				break;
-			}
-		}
-		if (why || s->avail == s->size) {
-			ZSTD_freeDStream(s->zs);
-			s->zs = NULL;
-		}
+		s->st_live = true;
+	}
+	uint64_t got;
+	const char *why = vmr_secstream_read(&s->st, dst + s->avail, want - s->avail, &got);
+	s->avail += got;
+	if (why || s->avail == s->size) {
+		vmr_secstream_end(&s->st);
+		s->st_live = false;
 	}
 	/* Grown in place by the stream, never past s->size. */
 	if (why) {
@@ -643,9 +587,8 @@ void vmr_dwload_close(struct vmr_dwload *l)
 	free(l->elfs);
 	for (int i = 0; i < S_N; i++) {
 		struct lsec *s = &l->sec[i];
-		if (s->z_live)
-			inflateEnd(&s->z);
-		ZSTD_freeDStream(s->zs);
+		if (s->st_live)
+			vmr_secstream_end(&s->st);
 		vmr_error_free(s->err);
 	}
 	free(l->ar);

@@ -32,16 +32,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "common/error.h"
 #include "common/file.h"
+#include "dwarf/secstream.h"
 #include "dwarf/vmlinux.h"
-
-#ifndef ELFCOMPRESS_ZSTD
-#define ELFCOMPRESS_ZSTD 2 /* gABI 2022; glibc < 2.37 lacks it */
-#endif
 
 #define COPY_CHUNK (4u << 20)
 /** Largest inflated section written (a zlib stream can claim ~1000x). */
@@ -170,75 +165,25 @@ static struct vmr_error *inflate_to(int out, uint64_t pos, const uint8_t *in, si
 				    uint32_t type, uint64_t size, uint8_t *buf,
 				    const char *src, const char *name, const char *tmp)
 {
-	uint64_t done = 0;
+	struct vmr_secstream st;
+	struct vmr_error *err = vmr_secstream_init(&st, type, in, in_len, size);
 	const char *why = NULL;
-	if (type == ELFCOMPRESS_ZLIB) {
-		z_stream z = { 0 };
-		if (in_len > UINT32_MAX || inflateInit(&z) != Z_OK)
-			return &vmr_enomem;
-		z.next_in = (Bytef *)in;
-		z.avail_in = (uInt)in_len;
-		for (;;) {
-			z.next_out = buf;
-			z.avail_out = COPY_CHUNK;
-			int r = inflate(&z, Z_NO_FLUSH);
-			size_t got = COPY_CHUNK - z.avail_out;
-			if (got > size - done) {
-				why = "longer than its header says";
-				break;
-			}
-			int rc = vmr_pwrite_all(out, buf, got, pos + done);
-			if (rc) {
-				inflateEnd(&z);
-				return io_err(tmp, rc);
-			}
-			done += got;
-			if (r == Z_STREAM_END)
-				break;
-			if (r != Z_OK || (!got && !z.avail_in)) {
-				why = z.msg ? z.msg : "corrupt zlib stream";
-				break;
-			}
-		}
-		inflateEnd(&z);
-	} else if (type == ELFCOMPRESS_ZSTD) {
-		ZSTD_DStream *zs = ZSTD_createDStream();
-		if (!zs)
-			return &vmr_enomem;
-		ZSTD_inBuffer ib = { in, in_len, 0 };
-		for (;;) {
-			ZSTD_outBuffer ob = { buf, COPY_CHUNK, 0 };
-			size_t r = ZSTD_decompressStream(zs, &ob, &ib);
-			if (ZSTD_isError(r)) {
-				why = ZSTD_getErrorName(r);
-				break;
-			}
-			if (ob.pos > size - done) {
-				why = "longer than its header says";
-				break;
-			}
-			int rc = vmr_pwrite_all(out, buf, ob.pos, pos + done);
-			if (rc) {
-				ZSTD_freeDStream(zs);
-				return io_err(tmp, rc);
-			}
-			done += ob.pos;
-			if (r == 0)
-				break;
-			if (!ob.pos && ib.pos == ib.size) {
-				why = "zstd stream truncated";
-				break;
-			}
-		}
-		ZSTD_freeDStream(zs);
-	} else {
-		why = "unknown compression";
+	while (!err && !why && st.done < size) {
+		uint64_t at = st.done, got;
+		why = vmr_secstream_read(&st, buf, COPY_CHUNK, &got);
+		int rc = vmr_pwrite_all(out, buf, got, pos + at);
+		if (rc)
+			err = io_err(tmp, rc);
 	}
-	if (!why && done != size)
-		why = "shorter than its header says";
-	if (why)
-		return vmr_error_new(VMR_ERR_FORMAT, "%s: section %s: %s", src, name, why);
-	return NULL;
+	vmr_secstream_end(&st);
+	if (!err && why)
+		err = vmr_error_new(VMR_ERR_FORMAT, "%s: section %s: %s", src, name, why);
+	else if (err && vmr_error_code(err) == VMR_ERR_FORMAT) {
+		vmr_error_free(err);
+		err = vmr_error_new(VMR_ERR_FORMAT, "%s: section %s: unknown compression", src,
+				    name);
+	}
+	return err;
 }
 
 /** Write the inflated ELF image of @p in (@p size bytes) into @p out. */

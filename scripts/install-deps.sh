@@ -13,7 +13,7 @@
 set -eu
 
 pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
-      libcmocka-dev zlib1g-dev libzstd-dev zstd gdb python3 binutils"
+      libcmocka-dev libisal-dev libzstd-dev zstd gdb python3 binutils"
 bench="crash python3-drgn hyperfine time"
 fuzz="clang libclang-rt-14-dev"
 live="qemu-system-x86 cpio"
