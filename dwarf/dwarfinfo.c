@@ -99,6 +99,19 @@ static struct vmr_error *dwarf_state(struct vmr_vmlinux *v, struct vmr_dwinfo **
 	return NULL;
 }
 
+void vmr_vmlinux_prefetch_lines(struct vmr_vmlinux *v)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_state(v, &dw);
+	if (err) {
+		if (err != &vmr_enomem)
+			vmr_error_free(err); /* kept in dw, said at the first question */
+		return;
+	}
+	if (dw->load && !dw->dbg)
+		vmr_dwload_prefetch(dw->load);
+}
+
 /** Create the Dwarf handle over every unit, once (no unit is read). */
 static struct vmr_error *dwarf_handle(struct vmr_vmlinux *v, struct vmr_dwinfo **out)
 {

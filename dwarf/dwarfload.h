@@ -55,11 +55,22 @@ struct vmr_error *vmr_dwload_unit(struct vmr_dwload *l, uint64_t addr, Dwarf **d
  */
 struct vmr_error *vmr_dwload_all(struct vmr_dwload *l, Dwarf **dbg);
 
+/**
+ * Start inflating now, ahead of any question: .debug_info from its start on
+ * one thread (every unit needs the stream up to its end, so nothing is
+ * guessed) and the small sections on another, while the caller does other
+ * work (opening the dump, rebuilding the layout).  Later questions wait
+ * only for what they need; close stops the threads within one step.
+ * Nothing happens with one thread (vmr_dwload_set_threads()) or once a
+ * question was asked.
+ */
+void vmr_dwload_prefetch(struct vmr_dwload *l);
+
 /** Inflate the small sections on a second thread (@p two, the default) or not. */
 void vmr_dwload_set_threads(struct vmr_dwload *l, bool two);
 
 /** Bytes of .debug_info inflated so far, and its full size (for benches). */
-void vmr_dwload_progress(const struct vmr_dwload *l, uint64_t *done, uint64_t *total);
+void vmr_dwload_progress(struct vmr_dwload *l, uint64_t *done, uint64_t *total);
 
 /** One address range of .debug_aranges and the unit it belongs to. */
 struct vmr_arange {

@@ -165,4 +165,11 @@ struct vmr_source_line {
 struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 					  struct vmr_source_line *out);
 
+/**
+ * Start inflating compressed DWARF now, on background threads
+ * (dwarfload.h), so that the first source line asked for later waits less;
+ * nothing for a vmlinux whose DWARF is stored plain.
+ */
+void vmr_vmlinux_prefetch_lines(struct vmr_vmlinux *v);
+
 #endif

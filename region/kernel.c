@@ -178,6 +178,8 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 	}
 	if (k->vmlinux && (err = check_build_id(k)))
 		goto fail;
+	if (k->vmlinux)
+		vmr_vmlinux_prefetch_lines(k->vmlinux); /* meanwhile: the layout */
 	if (vmr_dump_get_info(dump)->truncated)
 		vmr_layout_warn(&k->layout, "%s is truncated: the end of its memory is missing",
 				vmr_dump_path(dump));

@@ -482,6 +482,43 @@ static void test_source_line_partial(void **st)
 	vmr_vmlinux_close(w);
 }
 
+/*
+ * With the read-ahead started first (what `-k` does while the dump's layout
+ * is rebuilt), the same lines; a handle closed while the read-ahead runs
+ * stops it (no leak, no hang: ASan and the test's timeout see to that).
+ */
+static void test_source_line_prefetch(void **st)
+{
+	struct state *s = *st;
+	struct vmr_vmlinux *w;
+	assert_null(vmr_vmlinux_open(s->path, &w));
+	vmr_vmlinux_prefetch_lines(w);
+	vmr_vmlinux_prefetch_lines(w); /* twice: nothing more */
+	check_lines_like(w, s->v, 89);
+	vmr_vmlinux_close(w);
+
+	for (int i = 0; i < 3; i++) {
+		assert_null(vmr_vmlinux_open(s->path, &w));
+		vmr_vmlinux_prefetch_lines(w);
+		if (i == 1) {
+			uint64_t vfree;
+			struct vmr_source_line sl;
+			assert_true(vmr_vmlinux_symbol(w, "vfree", &vfree, NULL));
+			assert_null(vmr_vmlinux_source_line(w, vfree + 0x10, &sl));
+		}
+		vmr_vmlinux_close(w); /* at once, after one line, or (i == 2) ... */
+		if (i == 2)
+			break;
+	}
+	/* ... after a type question, which needs every unit. */
+	assert_null(vmr_vmlinux_open(s->path, &w));
+	vmr_vmlinux_prefetch_lines(w);
+	uint64_t size;
+	vmr_vmlinux_set_type_source(w, VMR_TYPES_DWARF);
+	assert_null(vmr_vmlinux_type_size(w, "page", &size));
+	vmr_vmlinux_close(w);
+}
+
 /* Sections compressed with zstd (CONFIG_DEBUG_INFO_COMPRESSED_ZSTD): libelf
  * 0.188 cannot inflate them, the loader can.  Needs objcopy with zstd. */
 static void test_source_line_zstd_sections(void **st)
@@ -656,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_types_dwarf),
 		cmocka_unit_test(test_source_line),
 		cmocka_unit_test(test_source_line_partial),
+		cmocka_unit_test(test_source_line_prefetch),
 		cmocka_unit_test(test_source_line_zstd_sections),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_btf_garbage),
