@@ -265,7 +265,7 @@ static struct vmr_error *write_image(int in, uint64_t size, int out, const char 
 			goto out;
 		}
 		Elf_Data *raw = elf_rawdata(elf_getscn(e, i), NULL);
-		if (!raw || raw->d_size != sh[i].sh_size) {
+		if (!raw || raw->d_size != sh[i].sh_size || (raw->d_size && !raw->d_buf)) {
 			err = vmr_error_new(VMR_ERR_FORMAT, "%s: section %s unreadable", src, name);
 			goto out;
 		}

@@ -153,7 +153,9 @@ static struct vmr_error *index_symbols(struct vmr_vmlinux *v)
 	Elf_Data *data = elf_getdata(symscn, NULL);
 	Elf_Scn *strscn = elf_getscn(v->elf, symshdr.sh_link);
 	Elf_Data *strdata = strscn ? elf_getdata(strscn, NULL) : NULL;
-	if (!data || !strdata || data->d_type != ELF_T_SYM || !strdata->d_size ||
+	/* (A SHT_NOBITS section has a size but no bytes: d_buf NULL.) */
+	if (!data || !strdata || data->d_type != ELF_T_SYM || (data->d_size && !data->d_buf) ||
+	    !strdata->d_size || !strdata->d_buf ||
 	    ((const char *)strdata->d_buf)[strdata->d_size - 1] != '\0')
 		return vmr_error_new(VMR_ERR_FORMAT, "%s: unreadable symbol table: %s",
 				     v->path, elf_errmsg(-1));

@@ -892,6 +892,28 @@ def main():
     new_seeds(args)
 
 
+VMLINUX_C = r"""
+struct s { int a; long b; struct s *next; };
+struct s vmr_fuzz_data = { 1, 2, 0 };
+static inline int g(int x) { return x * 3 + vmr_fuzz_data.a; }
+int f(int x) { return g(x) + (int)vmr_fuzz_data.b; }
+void _start(void) { for (;;) vmr_fuzz_data.a = f(vmr_fuzz_data.a); }
+"""
+
+
+def vmlinux_seed(flags):
+    """A small executable with symbols, a build-id and DWARF (gcc FLAGS)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = os.path.join(d, "v.c"), os.path.join(d, "v")
+        with open(src, "w") as f:
+            f.write(VMLINUX_C)
+        subprocess.run(["gcc", "-O2", "-nostdlib", "-static", "-Wl,--build-id", "-Wl,-N",
+                        "-o", exe, src] + flags, check=True)
+        subprocess.run(["objcopy", "--remove-section=.comment", exe], check=True)
+        return open(exe, "rb").read()
+
+
 def new_seeds(args):
     """Seeds of the owner, unwinder and kernel-open targets."""
     out("slab", "6.12", slab_seed())
@@ -903,6 +925,9 @@ def new_seeds(args):
     out("kernel", "elf-qemu", synthetic_elf())
     out("kernel", "elf-kdump", synthetic_elf(qemu=False))
     out("kernel", "elf-novmcoreinfo", synthetic_elf(vmcoreinfo=None))
+    out("vmlinux", "dwarf5-zlib", vmlinux_seed(["-g", "-gz=zlib"]))
+    out("vmlinux", "dwarf5", vmlinux_seed(["-g"]))
+    out("vmlinux", "dwarf4-zlib", vmlinux_seed(["-gdwarf-4", "-gz=zlib"]))
     for path in sorted(glob.glob(os.path.join(args.corpus, "*", "vmcore.*elf*"))):
         head = read_head(path, 1 << 20)
         if head[:4] == b"\x7fELF":
