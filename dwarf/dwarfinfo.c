@@ -644,16 +644,6 @@ static struct vmr_error *unit_of(struct vmr_vmlinux *v, uint64_t addr, bool whol
 	return NULL;
 }
 
-/**
- * The source line of @p addr in @p cudie, with its inline chain.
- * @param[out] found false if the unit has no line for @p addr.
- * @return false if a DIE of the chain refers to another unit that this
- * handle does not hold (a partial .debug_info): the caller asks again with
- * every unit.
- */
-static bool line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
-			 bool *found);
-
 struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 					  struct vmr_source_line *out)
 {
@@ -663,11 +653,11 @@ struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 	if (err)
 		return err;
 	bool found;
-	if (!line_in_unit(&cudie, addr, out, &found)) {
+	if (!vmr_dwarf_line_in_unit(&cudie, addr, out, &found)) {
 		memset(out, 0, sizeof(*out));
 		if ((err = unit_of(v, addr, true, &cudie)))
 			return err;
-		line_in_unit(&cudie, addr, out, &found);
+		vmr_dwarf_line_in_unit(&cudie, addr, out, &found);
 	}
 	if (!found)
 		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
@@ -686,8 +676,8 @@ static bool dangling_origin(Dwarf_Die *die)
 	return !dwarf_formref_die(&attr, &target);
 }
 
-static bool line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
-			 bool *found)
+bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
+			    bool *found)
 {
 	Dwarf_Line *line = dwarf_getsrc_die(cudie, addr);
 	*found = line != NULL;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
+#include "dwarf/vmlinux-priv.h"
 
 /* Directory levels searched for MODULE.ko (/lib/modules/R/kernel/drivers/x/y). */
 #define MODSRC_MAX_DEPTH 6
@@ -221,7 +222,17 @@ bool vmr_modsrc_line(struct vmr_modsrc *m, const char *module, const char *funct
 		snprintf(why, whylen, "no function %.60s in %.60s.ko", function, module);
 		return false;
 	}
-	Dwfl_Line *line = dwfl_module_getsrc(o->mod, addr + offset - (return_address && offset));
+	GElf_Addr at = addr + offset - (return_address && offset);
+	/* The unit's DIEs give the line and the chain of inlined calls, as
+	 * for vmlinux frames; dwfl's line table alone is the fallback. */
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(o->mod, at, &bias);
+	bool has_line = false;
+	if (cu && vmr_dwarf_line_in_unit(cu, at - bias, out, &has_line) && has_line && out->file &&
+	    out->line > 0)
+		return true;
+	memset(out, 0, sizeof(*out));
+	Dwfl_Line *line = dwfl_module_getsrc(o->mod, at);
 	int lineno = 0, col = 0;
 	const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL) : NULL;
 	if (!file || lineno <= 0) {
@@ -232,6 +243,5 @@ bool vmr_modsrc_line(struct vmr_modsrc *m, const char *module, const char *funct
 	out->file = file;
 	out->line = lineno;
 	out->column = col;
-	out->function = NULL;
 	return true;
 }

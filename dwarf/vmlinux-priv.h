@@ -3,6 +3,7 @@
 #ifndef VMR_DWARF_VMLINUX_PRIV_H
 #define VMR_DWARF_VMLINUX_PRIV_H
 
+#include <elfutils/libdw.h>
 #include <libelf.h>
 
 #include "dwarf/symindex.h"
@@ -40,6 +41,17 @@ struct vmr_vmlinux {
 	bool btf_tried;        /**< .BTF was looked for (btf may still be NULL) */
 	struct vmr_dwinfo *dw; /**< DWARF state, dwarfinfo.c */
 };
+
+/**
+ * The source line of @p addr in @p cudie, with its inline chain
+ * (dwarfinfo.c; also module lines, modsrc.c).
+ * @param[out] found false if the unit has no line for @p addr.
+ * @return false if a DIE of the chain refers to another unit that this
+ * handle does not hold (a partial .debug_info): the caller asks again with
+ * every unit.
+ */
+bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
+			    bool *found);
 
 /** Free the DWARF state of @p v (dwarfinfo.c). */
 void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v);

@@ -37,12 +37,57 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr
 
 
+def m_is_truth(kos):
+    return "vmr_truth" in kos
+
+
+def enclosing_function(src, line):
+    """Name of the C function whose body holds 1-based @line (the nearest
+    definition above it: a line at column 0 naming `name(`)."""
+    for i in range(line - 1, -1, -1):
+        m = re.match(r"^[a-zA-Z_][\w\s\*]*?\b(\w+)\(", src[i])
+        if m and not src[i].rstrip().endswith(";"):
+            return m.group(1)
+    return None
+
+
+def check_inline_chains(name, vmregion, setdir, serial, src):
+    """Check every module frame's inline chain in `oops -m --json`; return
+    how many chains were checked."""
+    rc, out, _ = run([vmregion, "oops", "-m", setdir, serial, "--json"])
+    try:
+        rep = json.loads(out)["reports"]
+    except (ValueError, KeyError):
+        check(False, f"{name}: oops -m --json parses")
+        return 0
+    n = 0
+    for r in rep:
+        for fr in r.get("call_trace", []):
+            loc = fr.get("location", {})
+            sl = loc.get("source_line", {})
+            if loc.get("module") != "vmr_truth" or not sl.get("inlined"):
+                continue
+            n += 1
+            inner = enclosing_function(src, sl["line"])
+            for caller in sl["inlined"]:
+                text = src[caller["line"] - 1] if 0 < caller["line"] <= len(src) else ""
+                check(inner is not None and re.search(r"\b%s\(" % re.escape(inner), text),
+                      f"{name}: {loc['function']}: line {caller['line']} of {caller['function']} "
+                      f"calls the inlined {inner}: {text.strip()!r}")
+                check(enclosing_function(src, caller["line"]) == caller["function"],
+                      f"{name}: line {caller['line']} lies in {caller['function']}")
+                inner = caller["function"]
+            check(inner == loc["function"],
+                  f"{name}: the chain of {loc['function']}+{loc['offset']} ends in it")
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmregion", required=True)
     ap.add_argument("--corpus", required=True)
     a = ap.parse_args()
-    checked = 0
+    checked = chains = 0
     for truth_path in sorted(glob.glob(os.path.join(a.corpus, "*", "truth.json"))):
         setdir = os.path.dirname(truth_path)
         name = os.path.basename(setdir)
@@ -74,6 +119,12 @@ def main():
             text = open(src).read().splitlines()[int(rip.group(3)) - 1]
             check(re.search(r"^\s*\*\w+\s*=", text) is not None,
                   f"{name}: RIP line {rip.group(3)} is the faulting store: {text.strip()!r}")
+        # Inline chains of module frames (from the .ko's DIEs): where the
+        # module's source is in the corpus, an inlined function's line lies
+        # in that function's body, and each caller's line calls it.
+        if os.path.exists(src) and m_is_truth(kos):
+            chains += check_inline_chains(name, a.vmregion, setdir, serial,
+                                          open(src).read().splitlines())
         # Without -m: the note says how to get lines.
         rc, out0, _ = run([a.vmregion, "oops", serial])
         check("-m)" in out0 and "no line information" in out0,
@@ -96,6 +147,8 @@ def main():
                 check(rc in (0, 1), f"{name}: oops -m {other}: exit {rc} {oerr.strip()[:100]}")
                 break
     check(checked > 0, f"{checked} sets with a module .ko checked")
+    check(chains > 0 or not os.path.exists(os.path.join(a.corpus, "build", "truth-module")),
+          f"{chains} module frames with an inline chain checked against the source")
     print(f"{len(failures)} failure(s)" if failures else "ok")
     return 1 if failures else 0
 
