@@ -3,16 +3,26 @@
 
 The truth file is what the crashed guest said about itself (see the corpus
 README).  Checked: paging levels, KASLR slide, phys_base, the three bases,
-and the region of every sample address; with the set's vmlinux (when the
-truth names one) the same again with -k, plus the fixmap bounds.
+and the region of every sample address; with the set's vmlinux (the
+corpus's own, or the Debian -dbg one when installed: corpustext.find_vmlinux)
+the same again with -k, plus the fixmap bounds.  No warning may say that
+two sources of the layout disagree.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
+from corpustext import find_vmlinux
+
 BASES = ["kaslr_offset", "phys_base", "page_offset_base", "vmalloc_base", "vmemmap_base"]
+# Warnings that say two sources of the layout disagree, or that the dump's
+# bytes differ from its vmlinux: none may appear on a genuine dump (with its
+# own vmlinux, or without one).
+DISAGREE = re.compile(r"differs from the vmlinux|is wrong|wrong\?|; using the first|"
+                      r"IDT gate \d+ of CPU|phys_base says")
 
 
 def run(cmd, timeout=300):
@@ -46,6 +56,9 @@ def check(args, truth, dump, vmlinux, failures):
         failures.append(f"{tag}: info exit {rc}: {err.strip()}")
         return
     info = json.loads(out)
+    for w in err.splitlines() + [str(x) for x in info.get("warnings", [])]:
+        if DISAGREE.search(w):
+            failures.append(f"{tag}: a consistency check failed on a genuine dump: {w.strip()}")
     if info["paging_levels"] != truth["paging_levels"]:
         failures.append(f"{tag}: paging_levels {info['paging_levels']} != {truth['paging_levels']}")
     for key in BASES:
@@ -97,13 +110,13 @@ def main():
     dump = os.path.join(args.set, args.file)
     failures = []
     check(args, truth, dump, None, failures)
-    vml = truth.get("vmlinux_file")
-    if vml:
-        path = os.path.normpath(os.path.join(args.set, vml))
-        if os.path.exists(path):
-            check(args, truth, dump, path, failures)
-        else:
-            failures.append(f"vmlinux {path} named by truth.json is missing")
+    path, why = find_vmlinux(args.set, truth)
+    if path:
+        check(args, truth, dump, path, failures)
+    elif truth.get("vmlinux_file"):
+        failures.append(why)
+    else:
+        print(f"no -k check: {why}")
     for f in failures:
         print("FAIL:", f)
     print(f"{args.set}/{args.file}: {'FAILED' if failures else 'ok'}")
