@@ -633,6 +633,9 @@ static const struct vmr_region *find_row(const struct vmr_layout *L, uint64_t ad
 
 	if (n == 0 || n > VMR_LAYOUT_MAX_REGIONS || r[0].start > addr)
 		return NULL;
+	/* Most words of memory are zero or small numbers: the first row. */
+	if (addr <= r[0].end)
+		return r;
 	while (n > 1) {
 		unsigned int half = n / 2;
 		r = r[half].start <= addr ? r + half : r;
