@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian 12 packages vmregion needs to build, test and benchmark.
-# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--live] [--live-dbg] [--corpus-dbg]
-#   (as root, or with sudo available)
+# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--valgrind] [--live] [--live-dbg]
+#                                [--corpus-dbg]   (as root, or with sudo available)
+#   --valgrind: valgrind, for the test valgrind/corpus
 #   --fuzz: clang and its sanitizer/libFuzzer runtime, for -DVMR_FUZZ=ON
 #   --live: QEMU and cpio, and the Debian kernel the live test boots
 #           (vmlinuz only, 27 MB) in $VMR_LIVE_DIR
@@ -16,6 +17,7 @@ pkgs="build-essential cmake pkg-config libelf-dev libdw-dev libkdumpfile-dev
       libcmocka-dev libisal-dev libzstd-dev zstd gdb python3 binutils"
 bench="crash python3-drgn hyperfine time"
 fuzz="clang libclang-rt-14-dev"
+valgrind="valgrind"
 live="qemu-system-x86 cpio"
 live_kernel=
 live_dbg=
@@ -25,6 +27,7 @@ for arg in "$@"; do
 	case $arg in
 	--bench) pkgs="$pkgs $bench" ;;
 	--fuzz) pkgs="$pkgs $fuzz" ;;
+	--valgrind) pkgs="$pkgs $valgrind" ;;
 	--live) pkgs="$pkgs $live"; live_kernel=1 ;;
 	--live-dbg) pkgs="$pkgs $live"; live_kernel=1; live_dbg=1 ;;
 	--corpus-dbg) corpus_dbg=1 ;;
