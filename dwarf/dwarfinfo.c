@@ -26,6 +26,7 @@
 #include "common/error.h"
 #include "dwarf/btf.h"
 #include "dwarf/dwarfload.h"
+#include "dwarf/fnindex.h"
 
 #define DW_MAX_DEPTH 32
 #define DW_MAX_CACHE 4096
@@ -54,6 +55,8 @@ struct vmr_dwinfo {
 	size_t last_hit;            /* index in cus of the previous hit */
 	struct cache_ent *cache;
 	size_t ncache, capcache;
+	struct vmr_fnindex *fns;    /* functions by address, per unit */
+	bool fns_off;               /* libdw's scope walk only (tests) */
 };
 
 void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v)
@@ -68,6 +71,7 @@ void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v)
 	for (size_t i = 0; i < dw->ncache; i++)
 		free(dw->cache[i].key);
 	free(dw->cache);
+	vmr_fnindex_free(dw->fns);
 	free(dw->cus);
 	free(dw->ar);
 	free(dw);
@@ -652,12 +656,16 @@ struct vmr_error *vmr_vmlinux_source_line(struct vmr_vmlinux *v, uint64_t addr,
 	struct vmr_error *err = unit_of(v, addr, false, &cudie);
 	if (err)
 		return err;
+	struct vmr_dwinfo *dw = v->dw;
+	if (!dw->fns && !dw->fns_off)
+		dw->fns = vmr_fnindex_new(); /* NULL: libdw's walk */
+	struct vmr_fnindex *fns = dw->fns_off ? NULL : dw->fns;
 	bool found;
-	if (!vmr_dwarf_line_in_unit(&cudie, addr, out, &found)) {
+	if (!vmr_dwarf_line_in_unit(&cudie, addr, fns, out, &found)) {
 		memset(out, 0, sizeof(*out));
 		if ((err = unit_of(v, addr, true, &cudie)))
 			return err;
-		vmr_dwarf_line_in_unit(&cudie, addr, out, &found);
+		vmr_dwarf_line_in_unit(&cudie, addr, fns, out, &found);
 	}
 	if (!found)
 		return vmr_error_new(VMR_ERR_NOT_FOUND, "%s: no line information for %#llx",
@@ -676,8 +684,51 @@ static bool dangling_origin(Dwarf_Die *die)
 	return !dwarf_formref_die(&attr, &target);
 }
 
-bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
-			    bool *found)
+/**
+ * The concrete scopes of @p addr, innermost function first: through the
+ * function index @p fns when it has the function, else libdw's walks
+ * (dwarf_getscopes() stops at the innermost inlined instance and goes on in
+ * its abstract definition; the concrete nesting comes from
+ * dwarf_getscopes_die()).  @return the count, or -1 (see line_in_unit).
+ */
+static int concrete_scopes(Dwarf_Die *cudie, uint64_t addr, struct vmr_fnindex *fns,
+			   Dwarf_Die **out)
+{
+	int n = fns ? vmr_fnindex_scopes(fns, cudie, addr, out) : 0;
+	if (n > 0)
+		return n;
+	free(*out);
+	*out = NULL;
+	Dwarf_Die *scopes = NULL, fn_die;
+	n = dwarf_getscopes(cudie, addr, &scopes);
+	if (n < 0)
+		return -1; /* e.g. an inlined instance whose origin is elsewhere */
+	bool have_fn = false;
+	for (int i = 0; i < n && !have_fn; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+			fn_die = scopes[i];
+			have_fn = true;
+		}
+	}
+	free(scopes);
+	return have_fn ? dwarf_getscopes_die(&fn_die, out) : 0;
+}
+
+void vmr_vmlinux_set_fn_index(struct vmr_vmlinux *v, bool on)
+{
+	struct vmr_dwinfo *dw;
+	struct vmr_error *err = dwarf_state(v, &dw);
+	if (err) {
+		if (err != &vmr_enomem)
+			vmr_error_free(err);
+		return;
+	}
+	dw->fns_off = !on;
+}
+
+bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_fnindex *fns,
+			    struct vmr_source_line *out, bool *found)
 {
 	Dwarf_Line *line = dwarf_getsrc_die(cudie, addr);
 	*found = line != NULL;
@@ -691,24 +742,10 @@ bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_l
 	size_t nfiles = 0;
 	if (dwarf_getsrcfiles(cudie, &files, &nfiles))
 		files = NULL;
-	/* dwarf_getscopes() stops at the innermost inlined instance and goes
-	 * on in its abstract definition; the concrete nesting (inlined
-	 * instance, its callers, the real function) comes from the DIE tree. */
-	Dwarf_Die *scopes = NULL, fn_die;
-	int n = dwarf_getscopes(cudie, addr, &scopes);
+	Dwarf_Die *scopes = NULL;
+	int n = concrete_scopes(cudie, addr, fns, &scopes);
 	if (n < 0)
-		return false; /* e.g. an inlined instance whose origin is elsewhere */
-	bool have_fn = false;
-	for (int i = 0; i < n && !have_fn; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
-			fn_die = scopes[i];
-			have_fn = true;
-		}
-	}
-	free(scopes);
-	scopes = NULL;
-	n = have_fn ? dwarf_getscopes_die(&fn_die, &scopes) : 0;
+		return false;
 	Dwarf_Die *inl = NULL; /* the inlined_subroutine met last */
 	bool first = true;
 	for (int i = 0; i < n; i++) {

@@ -228,7 +228,7 @@ bool vmr_modsrc_line(struct vmr_modsrc *m, const char *module, const char *funct
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cu = dwfl_module_addrdie(o->mod, at, &bias);
 	bool has_line = false;
-	if (cu && vmr_dwarf_line_in_unit(cu, at - bias, out, &has_line) && has_line && out->file &&
+	if (cu && vmr_dwarf_line_in_unit(cu, at - bias, NULL, out, &has_line) && has_line && out->file &&
 	    out->line > 0)
 		return true;
 	memset(out, 0, sizeof(*out));

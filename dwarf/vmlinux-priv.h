@@ -11,6 +11,7 @@
 
 struct vmr_btf;
 struct vmr_dwinfo;
+struct vmr_fnindex;
 
 /** One indexed ELF symbol; the name points into the mapped .strtab. */
 struct vmr_vsym {
@@ -44,14 +45,19 @@ struct vmr_vmlinux {
 
 /**
  * The source line of @p addr in @p cudie, with its inline chain
- * (dwarfinfo.c; also module lines, modsrc.c).
+ * (dwarfinfo.c; also module lines, modsrc.c), its function found through
+ * @p fns when not NULL (fnindex.h).
  * @param[out] found false if the unit has no line for @p addr.
  * @return false if a DIE of the chain refers to another unit that this
  * handle does not hold (a partial .debug_info): the caller asks again with
  * every unit.
  */
-bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_source_line *out,
-			    bool *found);
+bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_fnindex *fns,
+			    struct vmr_source_line *out, bool *found);
+
+/** Find functions through the index (fnindex.h, the default) or by libdw's
+ * walk of the whole unit only (tests compare the two). */
+void vmr_vmlinux_set_fn_index(struct vmr_vmlinux *v, bool on);
 
 /** Free the DWARF state of @p v (dwarfinfo.c). */
 void vmr_vmlinux_dwarf_free(struct vmr_vmlinux *v);

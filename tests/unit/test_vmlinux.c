@@ -483,6 +483,45 @@ static void test_source_line_partial(void **st)
 }
 
 /*
+ * The function index (fnindex.h) finds the same scopes as libdw's walks of
+ * the whole unit: same function, line and inline chain at several points
+ * of every 7th function (prologue, inside, last byte: inlined code lies
+ * inside), .cold parts included.
+ */
+static void test_fn_index_same_as_libdw(void **st)
+{
+	struct state *s = *st;
+	struct vmr_vmlinux *fast, *slow;
+	assert_null(vmr_vmlinux_open(s->path, &fast));
+	assert_null(vmr_vmlinux_open(s->path, &slow));
+	vmr_vmlinux_set_fn_index(slow, false);
+	size_t checked = 0, inlined = 0;
+	for (size_t i = 0; i < s->v->addrs.n; i += 7) {
+		const struct vmr_vsym *sym = &s->v->syms[s->v->addrs.e[i].sym];
+		if ((sym->type != 'T' && sym->type != 't') || sym->size < 8)
+			continue;
+		const uint64_t at[] = { 4, sym->size / 3, sym->size / 2, sym->size - 1 };
+		for (size_t j = 0; j < sizeof(at) / sizeof(at[0]); j++) {
+			struct vmr_source_line a, b;
+			struct vmr_error *ea = vmr_vmlinux_source_line(fast, sym->addr + at[j], &a);
+			struct vmr_error *eb = vmr_vmlinux_source_line(slow, sym->addr + at[j], &b);
+			assert_int_equal(ea == NULL, eb == NULL);
+			vmr_error_free(ea);
+			vmr_error_free(eb);
+			if (ea)
+				continue;
+			expect_same_line(sym->addr + at[j], &a, &b);
+			checked++;
+			inlined += a.n_inlined > 0;
+		}
+	}
+	printf("# %zu addresses, %zu in inlined code: same scopes\n", checked, inlined);
+	assert_true(checked > 1000 && inlined > 100);
+	vmr_vmlinux_close(fast);
+	vmr_vmlinux_close(slow);
+}
+
+/*
  * With the read-ahead started first (what `-k` does while the dump's layout
  * is rebuilt), the same lines; a handle closed while the read-ahead runs
  * stops it (no leak, no hang: ASan and the test's timeout see to that).
@@ -694,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_source_line),
 		cmocka_unit_test(test_source_line_partial),
 		cmocka_unit_test(test_source_line_prefetch),
+		cmocka_unit_test(test_fn_index_same_as_libdw),
 		cmocka_unit_test(test_source_line_zstd_sections),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_btf_garbage),
