@@ -300,7 +300,10 @@ static size_t annotation_text(struct mem_run *run, uint64_t v, bool marks, char 
 	size_t n = 0;
 	if (marks) {
 		/* "  ret  ": the mark in a column of 5 */
-		const char *m = mem_mark_name(mem_mark_of(&run->a, v, d));
+		enum mem_mark mark = mem_mark_of(&run->a, v, d);
+		if (mark == MEM_MARK_RET)
+			d = mem_describe_return(&run->a, v, d);
+		const char *m = mem_mark_name(mark);
 		size_t ml = strlen(m);
 		memcpy(p, "  ", 2);
 		memcpy(p + 2, m, ml);
@@ -377,6 +380,8 @@ static void word_out(struct mem_run *run, uint64_t addr, uint64_t v, bool marks,
 			mark = mem_mark_of(&run->a, v, d);
 			if (is_ret_slot(frames, addr))
 				mark = MEM_MARK_FRAME;
+			if (mark == MEM_MARK_RET || mark == MEM_MARK_FRAME)
+				d = mem_describe_return(&run->a, v, d);
 		}
 	}
 	json_begin_object(&run->j);

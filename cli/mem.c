@@ -191,15 +191,18 @@ bool mem_annot_init(struct mem_annot *a, struct vmr_kernel *k)
 			a->kmin = a->l->regions[i].start;
 	a->cache = calloc(MEM_CACHE_SIZE, sizeof(*a->cache));
 	a->scratch = malloc(sizeof(*a->scratch));
-	return a->cache && a->scratch;
+	a->ret = malloc(sizeof(*a->ret));
+	return a->cache && a->scratch && a->ret;
 }
 
 void mem_annot_free(struct mem_annot *a)
 {
 	free(a->cache);
 	free(a->scratch);
+	free(a->ret);
 	a->cache = NULL;
 	a->scratch = NULL;
+	a->ret = NULL;
 }
 
 static struct mem_cache_entry *cache_slot(struct mem_annot *a, uint64_t v)
@@ -285,6 +288,21 @@ const struct description *mem_describe(struct mem_annot *a, uint64_t v)
 	e->offset0 = e->d.owner.offset;
 	e->from_top0 = e->d.owner.offset_from_top;
 	return &e->d;
+}
+
+const struct description *mem_describe_return(struct mem_annot *a, uint64_t v,
+					       const struct description *d)
+{
+	if (!v)
+		return d;
+	describe(a->k, v - 1, a->ret);
+	struct vmr_owner *w = &a->ret->owner;
+	if (!a->ret->has_owner || !w->has_symbol ||
+	    (w->kind != VMR_OWNER_SYMBOL && w->kind != VMR_OWNER_MODULE))
+		return d;
+	w->offset++;
+	vmr_kernel_describe(a->k, v, &a->ret->info);
+	return a->ret;
 }
 
 const char *mem_mark_name(enum mem_mark m)

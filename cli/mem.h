@@ -62,6 +62,7 @@ struct mem_annot {
 	const struct vmr_region *last; /**< row of the last classification */
 	struct mem_cache_entry *cache;
 	struct description *scratch;   /**< a description not cached */
+	struct description *ret;       /**< mem_describe_return()'s answer */
 	uint64_t lookups, hits;     /**< owner lookups and cache hits (for tuning) */
 };
 
@@ -110,6 +111,15 @@ enum mem_mark {
 const char *mem_mark_name(enum mem_mark m);
 /** Text or return address? (@p d describes @p v). */
 enum mem_mark mem_mark_of(struct mem_annot *a, uint64_t v, const struct description *d);
+/**
+ * @p v as a return address, the way the kernel prints one (%pB): the
+ * function of the call (v - 1) with the offset of @p v, so that the return
+ * of a noreturn call at a function's very end is named after that function,
+ * not the next one.  @p d describes @p v; it is returned when v - 1 has no
+ * symbol.  @return valid until the next call.
+ */
+const struct description *mem_describe_return(struct mem_annot *a, uint64_t v,
+					       const struct description *d);
 /** @return true if the @p len bytes ending at @p end end with a call instruction. */
 bool mem_code_ends_with_call(const uint8_t *end, size_t len);
 

@@ -8,7 +8,8 @@ For the crashing CPU (truth crash.cpu, else the CPU: line of the trace) and,
 for every other CPU, its own walk:
 - the JSON "unwind" walk ends cleanly, and every frame after the first has
   its slot on the printed stacks: the word at a CALL frame's slot holds that
-  frame's ip and is marked "frame" with the same function and offset; a
+  frame's ip and is marked "frame" with the same function and offset (in
+  its own annotation too: a return address names the function of ip - 1); a
   REGS frame has its "pt_regs_ip" slot holding the ip (and a "pt_regs"
   start 128 bytes below); the first frame's sp is marked "sp";
 - every return address of serial.log's Call Trace (reliable entries, the
@@ -89,6 +90,14 @@ def check_cpu(args, dump, cpu, trace, tag):
         if ms and "function" in f:
             check(ms[0].get("function") == f["function"] and ms[0].get("offset") == f["offset"],
                   f"{tag}: frame {i}: marked {ms[0]}, walk {f}")
+        # the word's own annotation reads it as a return address (%pB: the
+        # function of ip - 1, the offset of ip), as the frame's name does
+        ann = (w.get("annotation") or {}).get("owner") or {}
+        if f["kind"] == "call" and "function" in f and ann.get("symbol"):
+            check(ann.get("symbol") == f["function"] and
+                  int(ann.get("offset", "0x0"), 16) == int(str(f["offset"]), 0),
+                  f"{tag}: frame {i}: word annotated {ann.get('symbol')}+{ann.get('offset')}, "
+                  f"frame {f['function']}+{f['offset']}")
         if f["kind"] in ("regs", "partial"):
             regs = int(f["regs"], 16)
             check(any(m["slot"] == "pt_regs" for m in marks(regs)) or regs not in words,
