@@ -210,7 +210,10 @@ bool vmr_modsrc_line(struct vmr_modsrc *m, const char *module, const char *funct
 				 (unsigned long long)sym.st_size, (unsigned long long)size);
 			return false;
 		}
-		if (offset >= sym.st_size && sym.st_size) {
+		/* A return address may be the function's end: the return of
+		 * a noreturn call made last (it is looked up one byte back). */
+		if (sym.st_size && (offset > sym.st_size ||
+				    (offset == sym.st_size && !return_address))) {
 			snprintf(why, whylen, "offset 0x%llx is past %.60s", (unsigned long long)offset,
 				 function);
 			return false;
