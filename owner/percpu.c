@@ -6,7 +6,9 @@
  * kernel's symbols are absolute in kallsyms) plus __per_cpu_offset[cpu]; a
  * CPU's unit spans [__per_cpu_start, + pcpu_unit_size) in pointer terms:
  * the kernel's static variables, then the reserved part where modules'
- * DEFINE_PER_CPU live (mod->percpu, mod->percpu_size), then dynamic ones.
+ * DEFINE_PER_CPU live (mod->percpu, mod->percpu_size), then dynamic ones,
+ * of which only the part the first chunk uses is per-cpu memory
+ * (first_chunk_used()).
  */
 #include "owner/percpu.h"
 
@@ -144,6 +146,36 @@ static unsigned int cpu_count(struct vmr_kernel *k, uint64_t array, bool *guess)
 	return 64;
 }
 
+/*
+ * Bytes of each unit the first chunk uses: static, reserved and dynamic
+ * parts, up to the end of pcpu_first_chunk's pages.  pcpu_embed_first_chunk()
+ * gives the rest of every unit, up to pcpu_unit_size, back to the page
+ * allocator ("Embedded N pages/cpu"; mm/percpu.c [k6.1]): slab objects and
+ * pages live there, not per-cpu variables.  0 when unknown.
+ */
+static uint64_t first_chunk_used(struct vmr_kernel *k)
+{
+	uint64_t sym_chunk, sym_base, chunk = 0, base = 0, cbase = 0, off_base, off_nr;
+	uint32_t nr = 0;
+	struct vmr_error *err = NULL;
+	if (!vmr_kernel_find_symbol(k, "pcpu_first_chunk", &sym_chunk, NULL) ||
+	    !vmr_kernel_find_symbol(k, "pcpu_base_addr", &sym_base, NULL))
+		return 0;
+	if ((err = vmr_kernel_read_u64(k, sym_chunk, &chunk)) ||
+	    (err = vmr_kernel_read_u64(k, sym_base, &base)) ||
+	    (err = vmr_kernel_member_offset(k, "pcpu_chunk", "base_addr", &off_base)) ||
+	    (err = vmr_kernel_member_offset(k, "pcpu_chunk", "nr_pages", &off_nr)) ||
+	    (err = vmr_kernel_read_u64(k, chunk + off_base, &cbase)) ||
+	    (err = vmr_kernel_read_u32(k, chunk + off_nr, &nr))) {
+		vmr_error_free(err);
+		return 0;
+	}
+	/* nr_pages is an int; a unit is at most MAX_UNIT_SIZE */
+	if (cbase < base || cbase - base > MAX_UNIT_SIZE || !nr || nr > MAX_UNIT_SIZE / 4096)
+		return 0;
+	return cbase - base + (uint64_t)nr * 4096;
+}
+
 static void build(struct vmr_kernel *k, struct vmr_percpu *pc)
 {
 	uint64_t array, boot = 0, a;
@@ -173,6 +205,9 @@ static void build(struct vmr_kernel *k, struct vmr_percpu *pc)
 		pc->unit_size = unit;
 	else
 		pc->unit_size = vmr_percpu_guess_unit_size(pc);
+	uint64_t used = first_chunk_used(k);
+	if (used && used >= pc->end - pc->start && used < pc->unit_size)
+		pc->unit_size = used;
 	if (!pc->unit_size)
 		pc->unit_size = pc->end - pc->start; /* one CPU: the static part at least */
 	if (!pc->unit_size) {
