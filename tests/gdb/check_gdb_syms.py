@@ -41,6 +41,11 @@ def check(ok, what):
         print("FAIL:", what)
 
 
+def gdb_name(name):
+    """gdb 13 prints some minimal symbols NAME.cold as NAME[cold]."""
+    return re.sub(r"\[(\w+)\]$", r".\1", name) if name else name
+
+
 def kernel_frames(frames, lips):
     """gdb's physical frames down to the first user-mode or 0x0 pc."""
     if frames and frames[0][0] is None and lips:
@@ -83,9 +88,12 @@ def main():
     named = any(f.get("function") for fs in lib.values() for f in fs)
 
     crash_cpu = tri.get("cpu")
-    mods = [(int(f["ip"], 16), f["function"], f["module"]) for f in lib.get(crash_cpu, [])
-            if f.get("module") and f.get("function")]
-    out, err = gdb_session(dump, more=[pc for pc, _, _ in mods])
+    mods = [(int(f["ip"], 16), f["function"], f["module"], i)
+            for i, f in enumerate(lib.get(crash_cpu, [])) if f.get("module") and f.get("function")]
+    # info symbol of a return address (every frame but the first) asks for
+    # the call's last byte: a noreturn call at a function's very end
+    # returns to the next function's first byte.
+    out, err = gdb_session(dump, more=[pc - 1 if i else pc for pc, _, _, i in mods])
     threads = gdb_threads(out)
     check(sorted(threads) == sorted(lib), f"gdb threads {sorted(threads)}, library CPUs "
           f"{sorted(lib)}")
@@ -101,12 +109,13 @@ def main():
         gf = kernel_frames(threads[cpu], lips)
         check([pc for pc, _ in gf] == lips, f"cpu {cpu}: gdb pcs {[hex(p) for p, _ in gf]} != "
               f"library {[hex(p) for p in lips]}")
-        gnames = [n for _, n in gf]
+        gnames = [gdb_name(n) for _, n in gf]
         lnames = [f.get("function", "??") for f in lf]
         print(f"cpu {cpu}: gdb     {' '.join(gnames)}")
         for (pc, g), f in zip(gf, lf):
             total += 1
             want = f.get("function")
+            g = gdb_name(g)
             check(g != "??", f"cpu {cpu}: gdb names {hex(pc)} ??, library {want}")
             check(g == want, f"cpu {cpu}: gdb names {hex(pc)} {g}, library {want}")
         if gnames != lnames:
@@ -129,13 +138,13 @@ def main():
         print(f"{tag}: {total} frames; no module frame; "
               + ("ok" if not failures else f"{len(failures)} failure(s)"))
         return 1 if failures else 0
-    print(f"module frames: {', '.join(f'{n} [{m}]' for _, n, m in mods)}")
+    print(f"module frames: {', '.join(f'{n} [{m}]' for _, n, m, _ in mods)}")
     gpcs = dict(kernel_frames(threads.get(crash_cpu, []), []))
-    for (pc, name, mod), m in zip(mods, syms[1:]):
+    for (pc, name, mod, _), m in zip(mods, syms[1:]):
         check(m.group(1) == name and m.group(3) == f"[{mod}]",
               f"info symbol {pc:#x}: {m.group(0)}, want {name} in section .text [{mod}]")
-    for pc, name, mod in mods:
-        check(gpcs.get(pc) == name, f"without vmlinux: gdb names {hex(pc)} {gpcs.get(pc)}, "
+    for pc, name, mod, _ in mods:
+        check(gdb_name(gpcs.get(pc)) == name, f"without vmlinux: gdb names {hex(pc)} {gpcs.get(pc)}, "
               f"want {name} [{mod}]")
     vmlinux, why = find_vmlinux(a.set, truth, a.dbg_root)
     if not vmlinux:
@@ -145,8 +154,8 @@ def main():
         vthreads = gdb_threads(out)
         lips = [int(f["ip"], 16) for f in lib.get(crash_cpu, [])]
         vpcs = dict(kernel_frames(vthreads.get(crash_cpu, []), lips))
-        for pc, name, mod in mods:
-            check(vpcs.get(pc) == name, f"with vmlinux: gdb names {hex(pc)} {vpcs.get(pc)}, "
+        for pc, name, mod, _ in mods:
+            check(gdb_name(vpcs.get(pc)) == name, f"with vmlinux: gdb names {hex(pc)} {vpcs.get(pc)}, "
                   f"want {name} [{mod}]")
         print(f"with {os.path.basename(vmlinux)}: module frames named")
     print(f"{tag}: {total} frames; " + ("ok" if not failures else f"{len(failures)} failure(s)"))
