@@ -11,8 +11,9 @@ lines under -k when the set names its vmlinux; `vmregion oops -c DUMP serial.log
 and JSON) runs, echoes every line and annotates the crash RIP and frames.
 
 --signatures DIR...: the signatures of the first dump of every set: equal
-for sets of one kernel and one crash (same release, crash kind and reason,
-whatever the KASLR slide), different for different crashes of one kernel.
+for sets of one kernel and one crash (same release, crash kind, and faulting
+function, else reason; whatever the KASLR slide and however the crash
+ended), different for different crashes of one kernel.
 Nothing here names a particular dump.
 """
 import argparse
@@ -166,7 +167,11 @@ def check_signatures(args):
         check(rc in (0, 1), f"{setdir}: triage exit {rc}")
         t = json.loads(out)
         c = truth["crash"]
-        key = (truth["kernel"]["release"], c.get("kind"), c.get("reason"))
+        # One crash: the faulting function when the truth has it (the same
+        # BUG() reads "kernel BUG at ..." when kdump takes it, "Fatal
+        # exception" when it panics), else the reason line.
+        rip = re.sub(r"\+0x[0-9a-f]+/0x[0-9a-f]+", "", c.get("rip") or "")
+        key = (truth["kernel"]["release"], c.get("kind"), rip or c.get("reason"))
         sets.append((setdir, key, t["signature"]["hash"], truth.get("kaslr_offset")))
         print(f"{setdir}: {t['signature']['title']} [{t['signature']['hash']}]"
               f" slide {truth.get('kaslr_offset')}")
