@@ -49,7 +49,14 @@ struct vmr_error *vmr_owner_kernel_image(struct vmr_kernel *k, const struct vmr_
 {
 	struct vmr_symbol sym;
 	if (info->section == VMR_SECTION_NONE) {
-		vmr_owner_none(out, "kernel-image window, outside the image [_text, _end)");
+		/* No section: outside [_text, _end), or those bounds are not
+		 * known (no vmlinux, no kallsyms). */
+		const struct vmr_layout *l = vmr_kernel_layout(k);
+		bool bounds = l->image_start.source != VMR_SRC_NONE &&
+			      l->image_end.source != VMR_SRC_NONE;
+		vmr_owner_none(out, bounds ? "kernel-image window, outside the image [_text, _end)"
+				     : "kernel-image window; the image's bounds and symbols "
+				       "are unknown (no vmlinux, no kallsyms)");
 		return NULL;
 	}
 	if (!vmr_kernel_symbolize(k, info->addr, &sym)) {

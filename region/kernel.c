@@ -183,6 +183,10 @@ struct vmr_error *vmr_kernel_open(struct vmr_dump *dump, const char *vmlinux,
 	if (vmr_dump_get_info(dump)->truncated)
 		vmr_layout_warn(&k->layout, "%s is truncated: the end of its memory is missing",
 				vmr_dump_path(dump));
+	if (vmr_dump_get_info(dump)->overlapping_loads)
+		vmr_layout_warn(&k->layout, "%s: PT_LOAD segments overlap in physical memory "
+				"(a corrupt header?): where they do, the one found first is read",
+				vmr_dump_path(dump));
 	err = vmr_rebuild_layout(k);
 	/*
 	 * A VMCOREINFO found in memory brings the release and build-id late;

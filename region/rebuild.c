@@ -681,8 +681,17 @@ static void load_kallsyms(struct vmr_kernel *k)
 	if (!vi_symbol(k, "kallsyms_names", &a.names) ||
 	    !vi_symbol(k, "kallsyms_num_syms", &a.num_syms) ||
 	    !vi_symbol(k, "kallsyms_token_table", &a.token_table) ||
-	    !vi_symbol(k, "kallsyms_token_index", &a.token_index))
+	    !vi_symbol(k, "kallsyms_token_index", &a.token_index)) {
+		/* 6.0+ VMCOREINFO names the tables (§3.2): without them an
+		 * address gets no symbol, which is worth saying once. */
+		unsigned major = 0;
+		if (!k->vmlinux && k->vmcoreinfo && sscanf(k->release, "%u.", &major) == 1 &&
+		    major >= 6)
+			vmr_layout_warn(&k->layout, "VMCOREINFO of kernel %s names no kallsyms "
+					"tables: addresses get no symbols (give the vmlinux "
+					"with -k)", k->release);
 		return;
+	}
 	if (!(vi_symbol(k, "kallsyms_offsets", &a.offsets) &&
 	      vi_symbol(k, "kallsyms_relative_base", &a.relative_base)) &&
 	    !vi_symbol(k, "kallsyms_addresses", &a.addresses))

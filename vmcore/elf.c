@@ -185,6 +185,8 @@ static void elf_finish(struct vmr_dump *d, bool partial, const uint64_t mem[2])
 	uint64_t max_end = 0;
 	for (size_t i = 0; i < d->nloads; i++) {
 		struct vmr_elf_load *l = &d->loads[i];
+		if (l->filesz && l->paddr < max_end)
+			d->info.overlapping_loads = true; /* (not said for kcore, below) */
 		if (l->paddr + l->filesz > max_end)
 			max_end = l->paddr + l->filesz;
 		l->max_end = max_end;
@@ -202,6 +204,9 @@ static void elf_finish(struct vmr_dump *d, bool partial, const uint64_t mem[2])
 	 * not a CPU: a running system has no saved registers. */
 	if (kcore && n->prstatus_all_zero)
 		d->notes.ncpus = 0;
+	/* kcore maps the kernel text and RAM over the same physical pages. */
+	if (kcore)
+		d->info.overlapping_loads = false;
 	/*
 	 * Producer, best effort: makedumpfile leaves traces (an ERASEINFO note,
 	 * or PT_LOADs whose excluded tail has p_filesz < p_memsz); QEMU writes

@@ -76,6 +76,8 @@ struct vmr_dump_info {
 	uint64_t phys_base_header;/**< kdump sub-header phys_base (untrusted for QEMU files) */
 	bool truncated;           /**< the file ends before data its headers describe;
 				       reads of the missing part fault */
+	bool overlapping_loads;   /**< ELF vmcore: PT_LOADs hold the same physical
+				       bytes twice (corrupt); one of them is read */
 };
 
 /**
