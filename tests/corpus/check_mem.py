@@ -150,20 +150,41 @@ def check_stack(args, truth, cpu, dump, vmlinux, detail, failures, tag):
 
 
 def check_annotations(args, dump, vmlinux, words, failures, tag):
-    """Each annotation is exactly `addr --json`; plain values are not kernel pointers."""
-    annotated, plain = {}, set()
+    """Each annotation is exactly `addr --json` (a return address's: the
+    function, line and inline chain of `addr` of the byte before it, with
+    its own offset); plain values are not kernel pointers."""
+    annotated, plain, rets = {}, set(), {}
     for w in words:
         v = hexv(w["value"])
-        if "annotation" in w:
+        if w.get("mark") in ("ret", "frame") and "annotation" in w:
+            rets[v] = w["annotation"]  # a return address: named as %pB does
+        elif "annotation" in w:
             annotated[v] = w["annotation"]
         elif v >> 47:  # small values are plain by construction
             plain.add(v)
     try:
-        ans = addr_answers(args, dump, vmlinux, sorted(set(annotated) | plain))
+        ans = addr_answers(args, dump, vmlinux,
+                           sorted(set(annotated) | plain | set(rets) | {v - 1 for v in rets}))
     except RuntimeError as e:
         failures.append(f"{tag}: {e}")
         return
     bad = 0
+    for v, a in rets.items():
+        # the function, line and inline chain of the call (v - 1), the offset of v
+        want, at = ans[v - 1], a.get("owner", {})
+        got_fn = (at.get("symbol"), int(at.get("offset", "0x0"), 16) - 1, a.get("source_line"))
+        want_fn = (want.get("owner", {}).get("symbol"),
+                   int(want.get("owner", {}).get("offset", "0x0"), 16), want.get("source_line"))
+        if want.get("owner", {}).get("symbol") is None:
+            want_fn = None
+            got_ok = a == ans[v]
+        else:
+            got_ok = got_fn == want_fn
+        if not got_ok:
+            bad += 1
+            if bad <= 3:
+                failures.append(f"{tag}: return address {v:#x} annotated {a}, "
+                                f"addr of {v - 1:#x} is {want}")
     for v, a in annotated.items():
         if ans[v] != a:
             bad += 1
