@@ -589,6 +589,38 @@ struct vmr_error *vmr_vmlinux_member_offset(struct vmr_vmlinux *v, const char *t
 		   dwarf_member_offset(v, type, member, off));
 }
 
+/*
+ * @p file relative to the source tree when it is an absolute path there:
+ * the line tables of assembly units name files by absolute build paths
+ * ("/build/reproducible-path/linux-6.1.192/arch/x86/entry/entry_64.S"),
+ * those of C units relative ones ("kernel/printk/printk.c").  The tree is
+ * the longest leading directory the file shares with the unit's build
+ * directory (DW_AT_comp_dir: the tree itself, or an out-of-tree build
+ * directory inside it), of at least two components.
+ */
+static const char *tree_relative(Dwarf_Die *cudie, const char *file)
+{
+	Dwarf_Attribute attr;
+	const char *dir = dwarf_attr(cudie, DW_AT_comp_dir, &attr) ? dwarf_formstring(&attr)
+								     : NULL;
+	if (!file || !dir || file[0] != '/' || dir[0] != '/')
+		return file;
+	size_t common = 0, parts = 0; /* just past the last shared '/' */
+	for (size_t i = 1; file[i] && file[i] == dir[i]; i++) {
+		if (file[i] == '/') {
+			common = i + 1;
+			parts++;
+		}
+	}
+	/* dir itself may end where file goes on with '/' */
+	size_t n = strlen(dir);
+	if (n > 1 && !strncmp(file, dir, n) && file[n] == '/') {
+		common = n + 1;
+		parts++;
+	}
+	return parts >= 2 && file[common] ? file + common : file;
+}
+
 static const char *call_file(Dwarf_Files *files, size_t nfiles, Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
@@ -734,7 +766,7 @@ bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_fnindex 
 	*found = line != NULL;
 	if (!line)
 		return true;
-	out->file = dwarf_linesrc(line, NULL, NULL);
+	out->file = tree_relative(cudie, dwarf_linesrc(line, NULL, NULL));
 	dwarf_lineno(line, &out->line);
 	dwarf_linecol(line, &out->column);
 
@@ -765,7 +797,7 @@ bool vmr_dwarf_line_in_unit(Dwarf_Die *cudie, uint64_t addr, struct vmr_fnindex 
 			Dwarf_Attribute attr;
 			Dwarf_Word w = 0;
 			f->function = fn;
-			f->file = call_file(files, nfiles, inl);
+			f->file = tree_relative(cudie, call_file(files, nfiles, inl));
 			if (dwarf_attr(inl, DW_AT_call_line, &attr))
 				dwarf_formudata(&attr, &w);
 			f->line = w > INT32_MAX ? 0 : (int)w;

@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 
-from corpustext import call_traces, console_lines, is_subsequence
+from corpustext import call_traces, console_lines, find_vmlinux, is_subsequence
 
 
 failures = []
@@ -118,16 +118,21 @@ def check_set(args):
     # Reliable frames only, no addresses or offsets in the signature.
     for name in sig.get("frames", []):
         check("+" not in name and not name.startswith("0x"), f"signature frame {name!r}")
-    # With the set's vmlinux: frames carry source lines.
-    vml = truth.get("vmlinux_file")
-    vml = __import__("os").path.normpath(f"{setdir}/{vml}") if vml else None
-    if vml and __import__("os").path.exists(vml):
+    # With the set's vmlinux (the corpus's, or the Debian -dbg one): frames
+    # carry source lines, as paths in the kernel tree (an assembly unit's
+    # absolute build path is made relative too).
+    vml, _ = find_vmlinux(setdir, truth)
+    if vml:
         rc, out, err = run([args.vmregion, "triage", "--json", dump, "-k", vml])
         check(rc in (0, 1), f"triage -k exit {rc}: {err.strip()}")
         frames = [f for b in json.loads(out).get("backtraces", []) for f in b.get("frames", [])
                   if "function" in f]
         check(frames and all("source_line" in f for f in frames if not f.get("module")),
               f"triage -k: kernel frames without source lines")
+        files = {f["source_line"]["file"] for f in frames if "source_line" in f}
+        check(files and not any(p.startswith("/") for p in files),
+              f"triage -k: source paths outside the tree form: "
+              f"{sorted(p for p in files if p.startswith('/'))[:3]}")
     # Text output: one screen with the facts.
     rc, out, err = run([args.vmregion, "triage", dump])
     check(rc in (0, 1) and crash["reason"] in out and "signature" in out,
