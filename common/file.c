@@ -24,6 +24,12 @@
 
 /** Largest decompressed size we accept (the memfd lives in memory). */
 #define VMR_ZSTD_MAX_OUTPUT (64ULL << 30)
+/*
+ * Most bytes a valid zstd stream yields per input byte: a block holds at
+ * most 128 KiB and takes at least 4 bytes (a 3-byte header and one RLE
+ * byte).  A larger declared size is a lie that must not be allocated.
+ */
+#define VMR_ZSTD_MAX_RATIO 32768
 /** Chunk sizes of the streaming path. */
 #define VMR_ZSTD_IN_CHUNK (1U << 20)
 #define VMR_ZSTD_OUT_CHUNK (4U << 20)
@@ -206,6 +212,10 @@ static struct vmr_error *unzstd_mapped(const char *path, const void *in, size_t 
 		return vmr_error_new(VMR_ERR_LIMIT,
 				     "%s: zstd stream declares more than %llu bytes",
 				     path, (unsigned long long)VMR_ZSTD_MAX_OUTPUT);
+	if (total / VMR_ZSTD_MAX_RATIO > in_size)
+		return vmr_error_new(VMR_ERR_FORMAT,
+				     "%s: zstd stream of %zu bytes declares %llu bytes: more "
+				     "than it can hold", path, in_size, total);
 	*out_size = total;
 	if (total == 0)
 		return NULL;

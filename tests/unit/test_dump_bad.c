@@ -49,6 +49,19 @@ static void test_empty(void **state)
 	bytes_case("", 0, VMR_ERR_FORMAT, "empty file");
 }
 
+/* A zstd frame of a few bytes that declares gigabytes (its content size
+ * field): refused before anything of that size is allocated. */
+static void test_zstd_declared_size_lie(void **state)
+{
+	(void)state;
+	/* magic, frame header: FCS 8 bytes (~18 GiB), then one RLE block */
+	static const unsigned char bomb[] = {
+		0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0xff, 0xd1, 0x8a, 0x74, 0x04, 0x00, 0x00,
+		0x00, 0x72, 0x74, 0x61, 0x62, 0x09, 0x00, 0x00, 0x80,
+	};
+	bytes_case(bomb, sizeof(bomb), VMR_ERR_FORMAT, "more than it can hold");
+}
+
 static void test_ten_bytes(void **state)
 {
 	(void)state;
@@ -360,6 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_ten_bytes),
+		cmocka_unit_test(test_zstd_declared_size_lie),
 		cmocka_unit_test(test_text_file),
 		cmocka_unit_test(test_missing_and_directory),
 		cmocka_unit_test(test_elf_truncated_phdrs),
