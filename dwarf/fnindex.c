@@ -82,7 +82,8 @@ static bool index_unit(Dwarf_Die *cudie, struct unit_fns *u)
 			u->r[u->n++] = (struct fn_range){ lo, hi, dwarf_dieoffset(&die) };
 		}
 	} while (dwarf_siblingof(&die, &die) == 0);
-	qsort(u->r, u->n, sizeof(*u->r), cmp_range);
+	if (u->n > 1) /* (u->r is NULL when no function has ranges) */
+		qsort(u->r, u->n, sizeof(*u->r), cmp_range);
 	return true;
 }
 
