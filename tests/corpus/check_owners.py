@@ -3,13 +3,15 @@
 
 Each truth sample names its owner as the crashed guest saw it (symbol and
 offset, module, vmalloc area and caller, slab cache and object, stack of a
-pid, per-cpu variable, page, cpu_entry_area part, fixmap slot).  Files made
+pid, per-cpu variable, page, cpu_entry_area part, fixmap slot).  Per-cpu
+memory ends where the kernel's first chunk says it does (serial.log).  Files made
 by makedumpfile from 6.12 kernels are incomplete (truth `incomplete`): there
 an address the dump does not hold must be reported as such, not misnamed.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -111,6 +113,48 @@ def check(args, truth, dump, vmlinux, incomplete, failures):
     print(f"{tag}: {named}/{len(samples)} owners as the guest named them")
 
 
+def check_percpu_extent(args, truth, dump, failures):
+    """The kernel prints its first per-cpu chunk ("percpu: Embedded N
+    pages/cpu sS rR dD uU"): static, reserved and dynamic bytes of each
+    CPU's unit of U bytes, whose rest pcpu_embed_first_chunk() gives back
+    to the page allocator.  In each CPU's unit (at __per_cpu_offset[cpu]:
+    per-cpu pointers start at 0 on x86_64), an address in the static part
+    is per-cpu of that CPU; one past the used part is not per-cpu."""
+    offsets = truth.get("layout", {}).get("per_cpu_offset") or []
+    serial = os.path.join(os.path.dirname(dump), "serial.log")
+    m = None
+    if os.path.exists(serial):
+        with open(serial, errors="replace") as f:
+            m = re.search(r"percpu: Embedded \d+ pages/cpu s(\d+) r(\d+) d(\d+) u(\d+)",
+                          f.read())
+    if not m or not offsets:
+        print("per-cpu extent: not checked (no 'percpu: Embedded' line or offsets)")
+        return
+    st, rs, dy, unit = (int(x) for x in m.groups())
+    used = (st + rs + dy + 4095) & ~4095
+    if used + 4096 >= unit:
+        print("per-cpu extent: the unit is all used, nothing past it to check")
+        return
+    inside = [int(o, 16) + 0x40 for o in offsets]
+    past = [int(o, 16) + used + 0x1000 for o in offsets]
+    p = subprocess.run([args.vmregion, "addr", "--json", dump] + [hex(a) for a in inside + past],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    if p.returncode not in (0, 1):
+        failures.append(f"per-cpu extent: addr exit {p.returncode}")
+        return
+    ans = json.loads(p.stdout)
+    for cpu, a in enumerate(ans[:len(inside)]):
+        own = a.get("owner", {})
+        if own.get("kind") != "percpu" or own.get("cpu") != cpu:
+            failures.append(f"per-cpu extent: {a['addr']} (static part of cpu {cpu}) is {own}")
+    for cpu, a in enumerate(ans[len(inside):]):
+        own = a.get("owner", {})
+        if own.get("kind") == "percpu":
+            failures.append(f"per-cpu extent: {a['addr']} (past the {used:#x} bytes cpu {cpu}'s "
+                            f"unit uses, of {unit:#x}) is called per-cpu: {own}")
+    print(f"per-cpu extent: {len(offsets)} CPUs, {used:#x} of {unit:#x} bytes per unit used")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmregion", required=True)
@@ -123,6 +167,7 @@ def main():
     incomplete = bool(truth.get("files_detail", {}).get(args.file, {}).get("incomplete"))
     failures = []
     check(args, truth, dump, None, incomplete, failures)
+    check_percpu_extent(args, truth, dump, failures)
     vml = truth.get("vmlinux_file")
     if vml:
         check(args, truth, dump, os.path.normpath(os.path.join(args.set, vml)), incomplete,
