@@ -11,6 +11,7 @@
 #include "cli/mem.h"
 #include "cli/monitor.h"
 #include "owner/stacks_api.h"
+#include "common/sort.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -699,7 +700,7 @@ static void unwound_slots(struct mem_run *run, const struct walk_origin *o,
 			out->n += 2;
 		}
 	}
-	qsort(out->m, out->n, sizeof(*out->m), cmp_mark);
+	vmr_sort(out->m, out->n, sizeof(*out->m), cmp_mark);
 }
 
 /* The segment of a task stack from @p ts, starting at @p sp. */
@@ -975,7 +976,7 @@ static void all_cpus_slots(struct mem_run *run, struct backtrace *bts, unsigned 
 		free(one.m);
 	}
 	if (out->n)
-		qsort(out->m, out->n, sizeof(*out->m), cmp_mark);
+		vmr_sort(out->m, out->n, sizeof(*out->m), cmp_mark);
 }
 
 int mem_print_text(struct cli_session *s, uint64_t start, uint64_t len, bool mark_frames,

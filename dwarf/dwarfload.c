@@ -26,6 +26,7 @@
 
 #include "common/error.h"
 #include "dwarf/secstream.h"
+#include "common/sort.h"
 
 /** .debug_info grows by at least this much (a new Dwarf handle each time). */
 #define VMR_DWLOAD_STEP (1u << 20)
@@ -375,7 +376,7 @@ struct vmr_error *vmr_aranges_index(const uint8_t *p, size_t size, const char *p
 		}
 		p = set_end;
 	}
-	qsort(ar, nar, sizeof(*ar), cmp_arange);
+	vmr_sort(ar, nar, sizeof(*ar), cmp_arange);
 	*out = ar;
 	*count = nar;
 	return NULL;

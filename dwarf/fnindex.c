@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sort.h"
+
 /** Deepest nesting of scopes followed inside one function. */
 #define FN_MAX_DEPTH 64
 /** Most ranges indexed for one unit (a kernel unit has a few thousand). */
@@ -82,8 +84,7 @@ static bool index_unit(Dwarf_Die *cudie, struct unit_fns *u)
 			u->r[u->n++] = (struct fn_range){ lo, hi, dwarf_dieoffset(&die) };
 		}
 	} while (dwarf_siblingof(&die, &die) == 0);
-	if (u->n > 1) /* (u->r is NULL when no function has ranges) */
-		qsort(u->r, u->n, sizeof(*u->r), cmp_range);
+	vmr_sort(u->r, u->n, sizeof(*u->r), cmp_range); /* u->r NULL: no ranges */
 	return true;
 }
 

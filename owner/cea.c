@@ -21,6 +21,7 @@
 
 #include "common/error.h"
 #include "owner/tasks.h"
+#include "common/sort.h"
 
 #define CEA_BASE_DEFAULT 0xfffffe0000000000ULL /* CPU_ENTRY_AREA_BASE */
 #define CEA_PAGE 4096u
@@ -128,7 +129,7 @@ static unsigned int load_parts(struct vmr_kernel *k, const char *type,
 		for (size_t i = 0; i < n; i++)
 			out[kept++] = table[i];
 	}
-	qsort(out, kept, sizeof(*out), cmp_part);
+	vmr_sort(out, kept, sizeof(*out), cmp_part);
 	for (unsigned int i = 0; i < kept; i++)
 		out[i].end = i + 1 < kept ? out[i + 1].off : total;
 	return kept;
@@ -197,7 +198,7 @@ static void load_cpus(struct vmr_kernel *k, struct vmr_cea *c)
 	}
 sort:
 	if (c->ncpus)
-		qsort(c->cpus, c->ncpus, sizeof(*c->cpus), cmp_slot);
+		vmr_sort(c->cpus, c->ncpus, sizeof(*c->cpus), cmp_slot);
 }
 
 static struct vmr_cea *get_cea(struct vmr_kernel *k)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/error.h"
+#include "common/sort.h"
 
 struct sym_ref {
 	uint64_t value;
@@ -44,7 +45,7 @@ static bool one_module(const struct vmr_module *mod, struct sym_ref *refs, vmr_s
 		if (p >= 0 && mod->syms[i].name < mod->strtab_len)
 			refs[n++] = (struct sym_ref){ mod->syms[i].value, mod->syms[i].name, p };
 	}
-	qsort(refs, n, sizeof(*refs), by_value);
+	vmr_sort(refs, n, sizeof(*refs), by_value);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t end = mod->part[refs[i].part].base + mod->part[refs[i].part].size;
 		for (size_t j = i + 1; j < n; j++)

@@ -21,6 +21,7 @@
 #include "dwarf/kallsyms.h"
 #include "dwarf/vmlinux.h"
 #include "owner/modules.h"
+#include "common/sort.h"
 
 #define MAX_UNIT_SIZE (1ULL << 30)
 
@@ -80,7 +81,7 @@ uint64_t vmr_percpu_guess_unit_size(const struct vmr_percpu *pc)
 	for (unsigned int i = 0; i < pc->ncpus; i++)
 		if (pc->offsets[i] != VMR_PERCPU_NONE)
 			s[n++] = pc->offsets[i];
-	qsort(s, n, sizeof(*s), cmp_u64);
+	vmr_sort(s, n, sizeof(*s), cmp_u64);
 	uint64_t best = 0;
 	for (unsigned int i = 1; i < n; i++) {
 		uint64_t d = s[i] - s[i - 1];

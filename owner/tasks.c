@@ -21,6 +21,7 @@
 
 #include "common/bytes.h"
 #include "common/error.h"
+#include "common/sort.h"
 
 /* ---------------------------------------------------------------------- */
 /* The task walk                                                          */
@@ -631,7 +632,7 @@ static struct vmr_error *build(struct vmr_kernel *k, struct vmr_tasks *t)
 	if (err)
 		goto out;
 	if (t->n)
-		qsort(t->stacks, t->n, sizeof(*t->stacks), cmp_stack);
+		vmr_sort(t->stacks, t->n, sizeof(*t->stacks), cmp_stack);
 	t->incomplete = res.incomplete;
 	snprintf(t->warning, sizeof(t->warning), "%s", res.warning);
 	if (res.incomplete)

@@ -20,6 +20,7 @@
 #include "owner/owner-priv.h"
 
 #include "common/bytes.h"
+#include "common/sort.h"
 
 /* vmap_area.flags bits (mm/vmalloc.c [k6.12]). */
 #define VMAP_RAM 0x1
@@ -436,7 +437,7 @@ void vmr_vmap_sort(struct vmr_vmap_result *res)
 	while (run < res->n && res->areas[run - 1].va_start <= res->areas[run].va_start)
 		run++;
 	if (run < res->n)
-		qsort(res->areas, res->n, sizeof(*res->areas), cmp_area);
+		vmr_sort(res->areas, res->n, sizeof(*res->areas), cmp_area);
 	size_t w = 1;
 	for (size_t i = 1; i < res->n; i++)
 		if (res->areas[i].va_start != res->areas[w - 1].va_start)

@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 #include "common/file.h"
+#include "common/sort.h"
 
 #define KERNEL_HALF 0xffff800000000000ULL
 #define MAX_SECTIONS 16384  /* more runs than this: a corrupt table */
@@ -377,7 +378,7 @@ static bool sort_symbols(struct symlist *l)
 		return false;
 	for (size_t i = 0; i < l->n; i++)
 		o[i] = (struct ordered){ l->v[i], i };
-	qsort(o, l->n, sizeof(*o), by_addr);
+	vmr_sort(o, l->n, sizeof(*o), by_addr);
 	for (size_t i = 0; i < l->n; i++)
 		l->v[i] = o[i].sym;
 	free(o);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "vmcore/dump-priv.h"
 #include "common/error.h"
+#include "common/sort.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -181,7 +182,7 @@ static struct vmr_error *elf_load(struct vmr_dump *d, unsigned int idx, const El
 /** Sort the loads and fill in memory_bytes, max_paddr, producer, format. */
 static void elf_finish(struct vmr_dump *d, bool partial, const uint64_t mem[2])
 {
-	qsort(d->loads, d->nloads, sizeof(*d->loads), load_cmp);
+	vmr_sort(d->loads, d->nloads, sizeof(*d->loads), load_cmp);
 	uint64_t max_end = 0;
 	for (size_t i = 0; i < d->nloads; i++) {
 		struct vmr_elf_load *l = &d->loads[i];

@@ -35,6 +35,7 @@
 
 #include "common/error.h"
 #include "common/bytes.h"
+#include "common/sort.h"
 
 /** Largest text accepted: the kernel writes at most 4096 bytes. */
 #define VMCOREINFO_MAX_TEXT (1u << 20)
@@ -164,7 +165,7 @@ static bool build_index(struct vmr_vmcoreinfo *vi)
 		return false;
 	for (size_t i = 0; i < vi->count; i++)
 		vi->index[i] = &vi->entries[i];
-	qsort(vi->index, vi->count, sizeof(*vi->index), entry_cmp);
+	vmr_sort(vi->index, vi->count, sizeof(*vi->index), entry_cmp);
 	size_t n = 0;
 	for (size_t i = 0; i < vi->count; i++) {
 		if (n && !strcmp(vi->index[n - 1]->key, vi->index[i]->key))
