@@ -87,6 +87,7 @@ struct vmr_dwload {
 	Dwarf **dbgs;
 	size_t nhandles;
 	uint64_t handle_info; /**< .debug_info bytes the last handle sees */
+	uint64_t need;        /**< .debug_info bytes the question being answered needs */
 
 	/*
 	 * Read-ahead (vmr_dwload_prefetch): a thread inflates .debug_info from
@@ -451,11 +452,15 @@ static struct vmr_error *run(struct vmr_dwload *l, info_job job, uint64_t arg)
 	return NULL;
 }
 
-/** The newest handle, made anew if .debug_info grew since. */
+/**
+ * The newest handle, made anew only if it does not hold the l->need bytes
+ * of .debug_info the question needs (the read-ahead grows the section all
+ * the time: a handle per step would be thousands).
+ */
 static struct vmr_error *handle(struct vmr_dwload *l, Dwarf **out)
 {
 	uint64_t info = info_avail(l);
-	if (l->nhandles && l->handle_info == info) {
+	if (l->nhandles && (l->handle_info == info || l->handle_info >= l->need)) {
 		*out = l->dbgs[l->nhandles - 1];
 		return NULL;
 	}
@@ -545,6 +550,7 @@ static struct vmr_error *unit_job(struct vmr_dwload *l, uint64_t cu)
 			goto bad;
 		unit_end = cu + 4 + len32;
 	}
+	l->need = unit_end;
 	return grow_info(l, unit_end);
 bad:
 	return vmr_error_new(VMR_ERR_FORMAT, "%s: .debug_aranges names a bad unit at %#llx",
@@ -587,6 +593,7 @@ void vmr_dwload_prefetch(struct vmr_dwload *l)
 static struct vmr_error *all_job(struct vmr_dwload *l, uint64_t unused)
 {
 	(void)unused;
+	l->need = l->sec[S_INFO].size;
 	return grow_info(l, l->sec[S_INFO].size);
 }
 
