@@ -5,11 +5,12 @@
 # to BUILD/fuzz-work/NAME/crash-*: minimize one and check it in under
 # tests/fuzz/regressions/NAME/.
 # Usage: tests/fuzz/run-fuzz.sh BUILD SECONDS [NAME...]   (default: every target)
-# The per-input time limit is 10 s, 30 s for "kernel" and "printk": a dump
-# without VMCOREINFO ends in a bounded scan of up to 2^26 physical pages for
-# one (region/rebuild.c), 0.6 s in a normal build but about 9 s instrumented;
-# a printk ring may be as large as its bounds allow (0.5 s and 800 MB
-# uninstrumented, 12 s instrumented on a loaded machine).
+# The per-input time limit is 10 s, 60 s for "kernel", "printk" and
+# "kallsyms", whose slowest legal inputs take under a second uninstrumented
+# but over 10 s instrumented on a loaded machine: a dump without VMCOREINFO
+# ends in a bounded scan of up to 2^26 physical pages for one
+# (region/rebuild.c, 0.6 s); a printk ring may be as large as its bounds
+# allow (0.5 s, 800 MB); kallsyms may decode millions of names (0.2 s).
 set -eu
 build=$1 secs=$2
 shift 2
@@ -22,7 +23,7 @@ for name in "$@"; do
 	log=$work/log
 	t0=$(date +%s)
 	timeout=10
-	case $name in kernel|printk) timeout=30 ;; esac
+	case $name in kernel|printk|kallsyms) timeout=60 ;; esac
 	"$bin" -max_total_time="$secs" -timeout=$timeout -rss_limit_mb=2560 \
 		-print_final_stats=1 -artifact_prefix="$work/" \
 		"$work/new" "$here/corpus/$name" >"$log" 2>&1 || true
