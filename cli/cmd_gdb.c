@@ -49,32 +49,6 @@ static const char cmd_gdb_usage[] =
 	"\n"
 	"The gdb run is $VMREGION_GDB, else gdb from $PATH.\n";
 
-/* The dump's symbols for gdb (kernel image's only when @p kernel: no
- * vmlinux), in @p cache; what is missing is said, never fatal. */
-static void symbol_files(struct vmr_kernel *k, const char *cache, bool kernel,
-			 struct vmr_gdb_symfiles *out)
-{
-	if (!cache) {
-		cli_warn("gdb: no cache directory ($XDG_CACHE_HOME, $HOME): no symbols from the "
-			 "dump");
-		return;
-	}
-	struct vmr_error *err = vmr_gdb_symbol_files(k, cache, kernel, out);
-	if (err) {
-		cli_warn("gdb: symbols from the dump: %s", vmr_error_message(err));
-		vmr_error_free(err);
-		return;
-	}
-	if (kernel && out->kernel_why[0])
-		cli_warn("gdb: no kernel symbols without a vmlinux: %s", out->kernel_why);
-	if (out->modules_why[0])
-		cli_warn("gdb: no module symbols: %s", out->modules_why);
-	if (out->created)
-		fprintf(stderr, "vmregion: %zu kernel and %zu module symbols (%zu modules) "
-			"written for gdb into %s\n", out->kernel_syms, out->module_syms,
-			out->modules, out->dir);
-}
-
 int cmd_gdb(int argc, char **argv)
 {
 	struct cli_common opt = { 0 };
@@ -125,7 +99,7 @@ int cmd_gdb(int argc, char **argv)
 	if (bid)
 		snprintf(build_id, sizeof(build_id), "%s", bid);
 	struct vmr_gdb_symfiles syms = { 0 };
-	symbol_files(s.kernel, files.cache_ok ? files.cache : NULL, !vmlinux, &syms);
+	gdb_symbol_files(s.kernel, files.cache_ok ? files.cache : NULL, !vmlinux, &syms);
 	cli_close(&s);
 
 	struct gdb_setup g = { .slide = slide, .symbols = syms.script, .script = files.script,

@@ -13,6 +13,7 @@
 #include "plugin/jit/config.h"
 #include "plugin/relay.h"
 #include "plugin/remote.h"
+#include "plugin/symfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -46,8 +47,9 @@ static const char gdb_remote_usage[] =
 	"\n"
 	"Start gdb on the running kernel behind the gdb stub HOST:PORT (QEMU -s):\n"
 	"the vmlinux loaded at the live KASLR slide, the target reached through\n"
-	"`vmregion serve --remote`, `info vmregion EXPR` defined and the ORC\n"
-	"unwinder loaded when it is installed.\n"
+	"`vmregion serve --remote`, `info vmregion EXPR` defined, the ORC\n"
+	"unwinder loaded when it is installed, and symbol files of the modules\n"
+	"loaded at start, written from their kallsyms (see vmregion gdb --help).\n"
 	"\n"
 	"  -k, --vmlinux   the vmlinux (same as the second argument)\n"
 	"  --dry-run       print the gdb command line instead of running it\n"
@@ -195,10 +197,12 @@ int cmd_serve_remote(int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* vmregion gdb --remote */
 
-/* What the live kernel says: slide, build-id, and the JIT reader's
- * configuration written to @p config (when non-NULL). */
+/* What the live kernel says: slide, build-id, the JIT reader's
+ * configuration written to @p config (when non-NULL), and the symbol files
+ * of the modules loaded now under @p cache (when non-NULL). */
 static int probe(const char *hostport, const char *vmlinux, uint64_t *slide, char *build_id,
-		 size_t size, const char *config, bool *config_ok)
+		 size_t size, const char *config, bool *config_ok, const char *cache,
+		 struct vmr_gdb_symfiles *syms)
 {
 	struct live l = { .opt = { .dump_path = hostport, .vmlinux = vmlinux } };
 	struct vmr_error *err = vmr_remote_connect(hostport, &l.r);
@@ -221,6 +225,8 @@ static int probe(const char *hostport, const char *vmlinux, uint64_t *slide, cha
 			*config_ok = true;
 		}
 	}
+	if (cache)
+		gdb_symbol_files(l.s.kernel, cache, false, syms);
 	live_close(&l);
 	return EXIT_OK;
 }
@@ -270,10 +276,12 @@ int cmd_gdb_remote(int argc, char **argv)
 	bool config_ok = false, created;
 	char *gdb_vmlinux = NULL;
 	struct argv_list a = { 0 };
+	struct vmr_gdb_symfiles syms = { 0 };
 	struct vmr_error *err;
-	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok)))
-		goto out;
 	const char *cache = files.cache_ok ? files.cache : NULL;
+	if ((rc = probe(hostport, vml_abs, &slide, build_id, sizeof(build_id), config, &config_ok,
+			cache, &syms)))
+		goto out;
 	err = vmr_gdb_vmlinux_file(vml_abs, cache, build_id[0] ? build_id : NULL, &gdb_vmlinux,
 				   &created);
 	if (err) {
@@ -285,7 +293,8 @@ int cmd_gdb_remote(int argc, char **argv)
 	if (config_ok)
 		setenv("VMR_GDB_CONFIG", config, 1);
 	/* The target runs: no memory cache, writes go to the stub. */
-	struct gdb_setup g = { .vmlinux = gdb_vmlinux, .slide = slide, .script = files.script,
+	struct gdb_setup g = { .vmlinux = gdb_vmlinux, .slide = slide, .symbols = syms.script,
+			       .script = files.script,
 			       .jit_reader = config_ok ? files.reader : NULL, .cache_dir = cache,
 			       .extra = argv + nopts + (nopts < argc),
 			       .nextra = argc - nopts - (nopts < argc) };
@@ -313,6 +322,7 @@ int cmd_gdb_remote(int argc, char **argv)
 	}
 out:
 	argv_free(&a);
+	vmr_gdb_symfiles_free(&syms);
 	free(gdb_vmlinux);
 	free(config);
 	gdb_files_free(&files);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The gdb command line of `vmregion gdb`, for dumps and live kernels. */
+/* The gdb command line of `vmregion gdb`, for dumps and live kernels, and
+ * the symbol files it loads. */
 #define _GNU_SOURCE
 #include "cli/gdbsession.h"
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "plugin/symfile.h"
 
 void argv_add(struct argv_list *a, char *s)
 {
@@ -253,4 +255,28 @@ int gdb_options_end(int argc, char **argv)
 		if (!strcmp(argv[i], "--"))
 			return i;
 	return argc;
+}
+
+void gdb_symbol_files(struct vmr_kernel *k, const char *cache, bool kernel,
+		      struct vmr_gdb_symfiles *out)
+{
+	if (!cache) {
+		cli_warn("gdb: no cache directory ($XDG_CACHE_HOME, $HOME): no symbols from the "
+			 "dump");
+		return;
+	}
+	struct vmr_error *err = vmr_gdb_symbol_files(k, cache, kernel, out);
+	if (err) {
+		cli_warn("gdb: symbols from the dump: %s", vmr_error_message(err));
+		vmr_error_free(err);
+		return;
+	}
+	if (kernel && out->kernel_why[0])
+		cli_warn("gdb: no kernel symbols without a vmlinux: %s", out->kernel_why);
+	if (out->modules_why[0])
+		cli_warn("gdb: no module symbols: %s", out->modules_why);
+	if (out->created)
+		fprintf(stderr, "vmregion: %zu kernel and %zu module symbols (%zu modules) "
+			"written for gdb into %s\n", out->kernel_syms, out->module_syms,
+			out->modules, out->dir);
 }

@@ -71,6 +71,17 @@ int gdb_exec(const char *gdb, const struct argv_list *a);
 /** The index of the first "--" in @p argv (gdb's own arguments follow), or @p argc. */
 int gdb_options_end(int argc, char **argv);
 
+struct vmr_kernel;
+struct vmr_gdb_symfiles;
+
+/**
+ * The symbol files of @p k for gdb (plugin/symfile.h; the kernel image's
+ * only when @p kernel, i.e. without a vmlinux) under @p cache: what is
+ * missing is warned about, never fatal.
+ */
+void gdb_symbol_files(struct vmr_kernel *k, const char *cache, bool kernel,
+		      struct vmr_gdb_symfiles *out);
+
 /** $VMREGION_GDB, else "gdb". */
 const char *gdb_program(void);
 

@@ -5,7 +5,7 @@
 #   --valgrind: valgrind, for the test valgrind/corpus
 #   --fuzz: clang and its sanitizer/libFuzzer runtime, for -DVMR_FUZZ=ON
 #   --live: QEMU and cpio, and the Debian kernel the live test boots
-#           (vmlinuz only, 27 MB) in $VMR_LIVE_DIR
+#           (vmlinuz and one module, 27 MB) in $VMR_LIVE_DIR
 #           (default ${XDG_CACHE_HOME:-~/.cache}/vmregion-live)
 #   --live-dbg: also that kernel's debug vmlinux (283 MB download, 590 MB)
 #   --corpus-dbg: the debug vmlinux of every Debian kernel of the corpus
@@ -55,17 +55,25 @@ fi
 kver=6.1.0-56-cloud-amd64
 dir=${VMR_LIVE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vmregion-live}
 mkdir -p "$dir"
-fetch_one() { # package, path inside it
-	[ -s "$dir/$(basename "$2")" ] && return 0
+fetch_one() { # package, paths inside it
+	pkg=$1
+	shift
+	missing=
+	for p in "$@"; do [ -s "$dir/$(basename "$p")" ] || missing=1; done
+	[ -n "$missing" ] || return 0
 	tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
-	(cd "$tmp" && apt-get download -q "$1" >/dev/null 2>&1) ||
-		{ $SUDO apt-get update -qq && (cd "$tmp" && apt-get download -q "$1" >/dev/null); }
-	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" ".$2"
-	mv "$tmp$2" "$dir/"
+	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+		{ $SUDO apt-get update -qq && (cd "$tmp" && apt-get download -q "$pkg" >/dev/null); }
+	for p in "$@"; do
+		dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" ".$p"
+		mv "$tmp$p" "$dir/"
+	done
 	rm -rf "$tmp"
 }
 if [ -n "$live_kernel" ]; then
-	fetch_one "linux-image-$kver-unsigned" "/boot/vmlinuz-$kver"
+	# A module without dependencies, loaded by the live guest's init.
+	fetch_one "linux-image-$kver-unsigned" "/boot/vmlinuz-$kver" \
+		"/lib/modules/$kver/kernel/lib/crc-itu-t.ko"
 	[ -z "$live_dbg" ] || fetch_one "linux-image-$kver-dbg" "/usr/lib/debug/boot/vmlinux-$kver"
 fi
 [ -n "$corpus_dbg" ] || exit 0

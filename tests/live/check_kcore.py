@@ -10,14 +10,15 @@ that prints the guest's own answers (/proc/kallsyms, /proc/vmallocinfo,
 /proc/iomem, /proc/modules, /sys/kernel/vmcoreinfo, the region-base
 variables read from /proc/kcore by a minimal ELF walk of its own), then runs
 as root `vmregion info /proc/kcore`, `info --json`, `addr` (_text, jiffies,
-a vmalloc area, a module if one is loaded) and `dmesg` (its last lines), and
-powers off.  Checks on the serial console:
+a vmalloc area, the module it loads when the initramfs has it: crc-itu-t.ko
+from the same kernel package) and `dmesg` (its last lines), and powers off.  Checks on the serial console:
   - every run exits 0;
   - info: format /proc/kcore, the slide = _text - 0xffffffff81000000, the
     three bases = the guest's variables, the paging mode = the guest's
     __pgtable_l5_enabled (QEMU -cpu max has LA57: 5-level);
   - addr: _text and jiffies named by their symbols in the kernel image, the
-    vmalloc address in the guest's vmallocinfo range with its caller;
+    vmalloc address in the guest's vmallocinfo range with its caller, the
+    module's base (/proc/modules) in that module's .text;
   - dmesg: the last lines are in the guest's console log (booted with
     ignore_loglevel, so every record reaches the console), the last one
     the record init wrote just before.
@@ -68,11 +69,13 @@ def copy_keep_path(root, path):
         shutil.copy2(path, dst)
 
 
-def build_initrd(tmp, binary):
+def build_initrd(tmp, binary, module):
     root = os.path.join(tmp, "root")
     os.makedirs(root)
     subprocess.run([os.environ.get("CC", "cc"), "-static", "-O2", "-o",
                     os.path.join(root, "init"), os.path.join(HERE, "kcore-init.c")], check=True)
+    if os.path.exists(module):
+        shutil.copy(module, root)
     for path in [binary] + shared_libs(binary):
         copy_keep_path(root, path)
     # /lib64 -> usr/lib64 style symlinked parents are copied as directories.
@@ -127,6 +130,9 @@ def parse(serial):
                       line)
         if m:
             facts["vmalloc"].append((int(m.group(1), 16), int(m.group(2), 16), m.group(4)))
+        m = re.search(r"VMRKCORE pick module (\w+) .* (0x[0-9a-f]+)", line)
+        if m:
+            facts["module"] = (m.group(1), int(m.group(2), 16))
         m = re.search(r"VMRKCORE pick vmalloc 0x([0-9a-f]+)-0x([0-9a-f]+)\s+(\d+) (\S+)", line)
         if m:
             facts["pick"] = (int(m.group(1), 16), int(m.group(2), 16), m.group(4))
@@ -203,8 +209,11 @@ def checks(facts, serial):
     l = line_of(va_start + 0x10)
     want = "vmalloc 0x%016x-0x%016x" % (va_start, va_end)
     check(want in l and "by " + caller in l, "addr vmalloc: %s by %s: %s" % (want, caller, l))
-    if "module" in facts["out"]:
-        print("note: a module was loaded; see the addr output above")
+    if facts.get("with_module"):
+        name, base = facts.get("module", ("?", 0))
+        l = line_of(base)
+        check(name == "crc_itu_t" and re.search(r"modules\s+%s \.text\s+\w+\+0x" % name, l)
+              is not None, "addr of the loaded module's base (/proc/modules): %s" % l)
 
     tail = [l for l in facts["out"].get("dmesg", []) if l.strip()]
     console = serial.splitlines()
@@ -229,7 +238,10 @@ def main():
     binary = os.path.realpath(shutil.which(VMREGION) or VMREGION)
     tmp = tempfile.mkdtemp(prefix="vmr-kcore-")
     try:
-        initrd = build_initrd(tmp, binary)
+        module = os.path.join(d, "crc-itu-t.ko")
+        initrd = build_initrd(tmp, binary, module)
+        if not os.path.exists(module):
+            print("note: %s not found (scripts/install-deps.sh --live): no module checks" % module)
         # QEMU's -cpu max has LA57: 5-level paging, and 4-level with no5lvl.
         for extra in ("", "no5lvl"):
             print("==== boot %s" % (extra or "(5-level paging if the CPU has LA57)"))
@@ -239,7 +251,9 @@ def main():
                 print(serial[-4000:])
                 check(False, "the guest finished in %d s" % BOOT_TIMEOUT)
                 continue
-            checks(parse(serial), serial)
+            facts = parse(serial)
+            facts["with_module"] = os.path.exists(module)
+            checks(facts, serial)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (len(passes), len(failures)))

@@ -8,7 +8,8 @@ The guest is the Debian 6.1 cloud kernel fetched by
 ${XDG_CACHE_HOME:-~/.cache}/vmregion-live); its init (tests/live/init.c,
 built here with cc -static, packed with cpio) prints its /proc/kallsyms
 lines of _text and jiffies, a few /proc/vmallocinfo lines and its uptime on
-the serial console.  Checks:
+the serial console, after loading the module install-deps.sh fetches from
+the same kernel package (crc-itu-t.ko), when it is there.  Checks:
   - without a vmlinux: `monitor info` gives the slide _text - 0xffffffff81000000,
     `info vmregion $rip` names kernel text with a symbol, `monitor vmregion`
     of a vmalloc area names the guest's range and caller, a read of jiffies
@@ -16,8 +17,9 @@ the serial console.  Checks:
     jiffies went up and the monitor answers again;
   - with the vmlinux (when fetched with --live-dbg): `vmregion gdb --remote`
     loads it at the slide _text(guest) - _text(vmlinux), `p jiffies` is
-    plausible, `p &jiffies` is the guest's address and `bt` reaches the idle
-    loop; and with the stub treated as one without PhyMemMode and control
+    plausible, `p &jiffies` is the guest's address, `bt` reaches the idle
+    loop and `info symbol` names the module's function (symbol files from
+    the live modules' kallsyms); and with the stub treated as one without PhyMemMode and control
     registers (kgdb), the slide and a vmalloc area through the direct map.
 Exit 77 (skipped) when QEMU, cpio or the kernel is missing.
 """
@@ -46,14 +48,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def build_initrd(tmp):
+def build_initrd(tmp, module):
     init = os.path.join(tmp, "root", "init")
     os.makedirs(os.path.dirname(init))
     subprocess.run([os.environ.get("CC", "cc"), "-static", "-O2", "-o", init,
                     os.path.join(HERE, "init.c")], check=True)
+    files = b"init\n"
+    if os.path.exists(module):
+        shutil.copy(module, os.path.dirname(init))
+        files += os.path.basename(module).encode() + b"\n"
     initrd = os.path.join(tmp, "initrd")
     with open(initrd, "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=b"init\n",
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=files,
                        cwd=os.path.dirname(init), stdout=out, check=True)
     return initrd
 
@@ -88,7 +94,7 @@ def boot(tmp, kernel, initrd, port):
 def guest_facts(text):
     facts = {"vmalloc": []}
     for line in text.splitlines():
-        m = re.search(r"VMRLIVE /proc/kallsyms ([0-9a-f]{16}) \w (\w+)", line)
+        m = re.search(r"VMRLIVE /proc/kallsyms ([0-9a-f]{16}) \w (\w+)", line)  # and modules
         if m:
             facts[m.group(2)] = int(m.group(1), 16)
         m = re.search(r"VMRLIVE /proc/vmallocinfo 0x([0-9a-f]+)-0x([0-9a-f]+)\s+(\d+) (\S+)", line)
@@ -174,9 +180,10 @@ def with_vmlinux(port, facts, vmlinux, tmp):
     print("---- vmregion gdb --remote --dry-run\n" + dry)
     check("symbol-file -o 0x%x " % slide in dry,
           "vmregion gdb --remote: vmlinux at guest _text - vmlinux _text = 0x%x" % slide)
+    module = ["-ex", "info symbol 0x%x" % (facts["crc_itu_t"] + 4)] if "crc_itu_t" in facts else []
     p = subprocess.run([VMREGION, "gdb", "--remote", "127.0.0.1:%d" % port, vmlinux, "--",
                         "-batch", "-ex", "p jiffies", "-ex", "p/x &jiffies",
-                        "-ex", "info vmregion $rip", "-ex", "bt", "-ex", "monitor info"],
+                        "-ex", "info vmregion $rip", "-ex", "bt", "-ex", "monitor info"] + module,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                        timeout=GDB_TIMEOUT)
     out = p.stdout.decode(errors="replace")
@@ -193,6 +200,10 @@ def with_vmlinux(port, facts, vmlinux, tmp):
           "bt of the stopped CPU reaches its idle loop or start_kernel")
     m = re.search(r"kaslr slide\s+0x([0-9a-f]+)", out)
     check(m and int(m.group(1), 16) == slide, "monitor info with the vmlinux: slide 0x%x" % slide)
+    if module:
+        check(re.search(r"^crc_itu_t \+ 4 in section \.text", out, re.M) is not None,
+              "info symbol of the guest's module function crc_itu_t+4 (symbol files of the "
+              "live modules)")
 
 
 def virtual_only(port, facts, vmlinux):
@@ -229,7 +240,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vmr-live-")
     qemu = None
     try:
-        initrd = build_initrd(tmp)
+        module = os.path.join(d, "crc-itu-t.ko")
+        initrd = build_initrd(tmp, module)
         for _ in range(3):
             port = free_port()
             qemu, serial = boot(tmp, kernel, initrd, port)
@@ -243,6 +255,10 @@ def main():
             facts.get("uptime", -1)))
         check("_text" in facts and "jiffies" in facts and facts["vmalloc"] and "uptime" in facts,
               "the guest printed _text, jiffies, vmalloc areas and its uptime")
+        if os.path.exists(module):
+            check("crc_itu_t" in facts, "the guest loaded %s" % os.path.basename(module))
+        else:
+            print("note: %s not found (scripts/install-deps.sh --live): no module checks" % module)
         if failures:
             return 1
         without_vmlinux(port, facts)

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The init of the live-kernel test guest: prints the guest's own answers
- * (kallsyms lines of _text and jiffies, a few vmallocinfo lines, uptime)
- * on the serial console between markers, then sleeps forever.  Static,
- * no libc beyond what -static links in. */
+/* The init of the live-kernel test guest: loads the module when the
+ * initramfs has it (guest-module.h), prints the guest's own answers (kallsyms lines of
+ * _text, jiffies and the module's crc_itu_t, a few vmallocinfo lines,
+ * uptime) on the serial console between markers, then sleeps forever.
+ * Static, no libc beyond what -static links in. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "guest-module.h"
 
 static void grep_file(const char *path, const char *const *want, int max_lines)
 {
@@ -42,11 +45,13 @@ int main(void)
 			perror("kptr_restrict");
 		close(fd);
 	}
-	static const char *const syms[] = { " T _text\n", " D jiffies\n", NULL };
+	guest_load_module("VMRLIVE", GUEST_MODULE);
+	static const char *const syms[] = { " T _text\n", " D jiffies\n",
+					    " T crc_itu_t\t[crc_itu_t]", NULL };
 	static const char *const areas[] = { "vmalloc", NULL };
 	static const char *const up[] = { "", NULL };
 	printf("VMRLIVE begin\n");
-	grep_file("/proc/kallsyms", syms, 2);
+	grep_file("/proc/kallsyms", syms, 3);
 	grep_file("/proc/vmallocinfo", areas, 8);
 	grep_file("/proc/uptime", up, 1);
 	printf("VMRLIVE end\n");

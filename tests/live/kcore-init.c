@@ -4,7 +4,8 @@
  * /proc/kallsyms lines (_text, jiffies, the three region-base variables),
  * the values of those variables read from /proc/kcore with a minimal ELF
  * walk of its own, /proc/vmallocinfo and /proc/iomem lines, /proc/modules,
- * /sys/kernel/vmcoreinfo; then runs the vmregion binary named by VMR_BIN
+ * /sys/kernel/vmcoreinfo (after loading the module of guest-module.h
+ * when the initramfs has it); then runs the vmregion binary named by VMR_BIN
  * (from the kernel command line) on /proc/kcore, printing every
  * output line, the exit status and the wall time of each run, and powers
  * the guest off.  Static, so it needs nothing from the initramfs. */
@@ -21,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "guest-module.h"
 
 #define VMR_BIN_DEFAULT "/vmregion"
 #define TAIL_LINES 12
@@ -172,6 +175,7 @@ int main(void)
 	setenv("PATH", "/usr/bin:/bin", 1);
 	/* kallsyms shows real addresses to root only with kptr_restrict 0. */
 	write_file("/proc/sys/kernel/kptr_restrict", "0\n");
+	guest_load_module("VMRKCORE", GUEST_MODULE);
 
 	static const char *const syms[] = { " _text\n", " jiffies\n", " page_offset_base\n",
 					    " vmalloc_base\n", " vmemmap_base\n",
