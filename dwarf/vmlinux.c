@@ -26,28 +26,41 @@
  */
 static bool linker_provided(const char *s)
 {
+	if (s[0] != '_' || s[1] != '_')
+		return false; /* most names: no strlen() */
 	size_t len = strlen(s);
-	if (len < 8 || s[0] != '_' || s[1] != '_')
+	if (len < 8)
 		return false;
 	return !memcmp(s + 2, "start_", 6) || !memcmp(s + 2, "stop_", 5) ||
 	       !memcmp(s + 2, "end_", 4) || !memcmp(s + len - 6, "_start", 6) ||
 	       !memcmp(s + len - 4, "_end", 4);
 }
 
-/** Names scripts/mksysmap drops before kallsyms sees them [k6.12]. */
+/**
+ * Names scripts/mksysmap drops before kallsyms sees them [k6.12]: "$",
+ * ".L", "__crc_", "__kstrtab_", "__kstrtabns_", "__kcfi_typeid_",
+ * "__efistub_" prefixes; by first letters, since every name is asked.
+ */
 static bool kallsyms_ignored(const char *s)
 {
-	static const char *const prefixes[] = {
-		"$", ".L", "__crc_", "__kstrtab_", "__kstrtabns_", "__kcfi_typeid_",
-		"__efistub_",
-	};
-	/* Every prefix starts with one of these: most names stop here. */
-	if (s[0] != '$' && s[0] != '.' && !(s[0] == '_' && s[1] == '_'))
+	if (s[0] == '$')
+		return true;
+	if (s[0] == '.')
+		return s[1] == 'L';
+	if (s[0] != '_' || s[1] != '_')
 		return false;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	s += 2;
+	switch (s[0]) {
+	case 'c':
+		return !strncmp(s, "crc_", 4);
+	case 'k':
+		return !strncmp(s, "kstrtab_", 8) || !strncmp(s, "kstrtabns_", 10) ||
+		       !strncmp(s, "kcfi_typeid_", 12);
+	case 'e':
+		return !strncmp(s, "efistub_", 8);
+	default:
+		return false;
+	}
 }
 
 /** nm's letter for a symbol in section @p shdr (NULL: absolute). */
@@ -199,7 +212,9 @@ static struct vmr_error *index_symbols(struct vmr_vmlinux *v)
 		vs->size = s.st_size;
 		vs->type = nm_letter(&s, sh);
 		vs->rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
-		size_t under = strspn(name, "_");
+		size_t under = 0; /* strspn(name, "_"), without its per-call set-up */
+		while (name[under] == '_')
+			under++;
 		vs->order = (uint8_t)((vs->type == 'W') << 7 | linker_provided(name) << 6 |
 				      (under > 63 ? 63 : under));
 		hash[n] = vmr_symhash(name);
