@@ -59,4 +59,11 @@ struct vmr_error *vmr_dump_read_cb(void *ctx, uint64_t addr, void *buf, size_t l
 bool vmr_kernel_find_symbol(struct vmr_kernel *k, const char *name, uint64_t *addr,
 			    enum vmr_source *src);
 
+/**
+ * kallsyms found in the image by its shape (region/kallsyms_scan.c), for
+ * kernels whose VMCOREINFO does not name it; kept only if it puts _stext
+ * where VMCOREINFO or the slide does.  @return false if not found.
+ */
+bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out);
+
 #endif

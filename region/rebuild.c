@@ -682,8 +682,11 @@ static void load_kallsyms(struct vmr_kernel *k)
 	    !vi_symbol(k, "kallsyms_num_syms", &a.num_syms) ||
 	    !vi_symbol(k, "kallsyms_token_table", &a.token_table) ||
 	    !vi_symbol(k, "kallsyms_token_index", &a.token_index)) {
-		/* 6.0+ VMCOREINFO names the tables (§3.2): without them an
-		 * address gets no symbol, which is worth saying once. */
+		/* VMCOREINFO names the tables since 6.0 (§3.2): before, they
+		 * are looked for in the image.  Without them an address gets no
+		 * symbol, which on 6.x is worth saying once. */
+		if (!k->vmlinux && vmr_kernel_scan_kallsyms(k, &k->kallsyms))
+			return;
 		unsigned major = 0;
 		if (!k->vmlinux && k->vmcoreinfo && sscanf(k->release, "%u.", &major) == 1 &&
 		    major >= 6)

@@ -386,6 +386,41 @@ def kallsyms_seed(scheme):
     return hdr + m.bytes()
 
 
+def kallscan_seed(layout, n=300):
+    """The tables of n symbols laid out as scripts/kallsyms.c does, between
+    other bytes.  layout: 'le61' (offsets, relative_base, num_syms, names,
+    markers, token table, token index), 'le61-seqs' (Debian 6.1:
+    seqs_of_names before the tokens), 'ge62' (num_syms first, offsets after
+    the token index), 'addresses' (kallsyms_addresses, 4.5 and older)."""
+    text = 0xffffffff81000000
+
+    def pad8(b):
+        return b + bytes(-len(b) % 8)
+    table, index = bytearray(), []
+    for i in range(256):
+        index.append(len(table))
+        table += (bytes([i]) if 0x20 < i < 0x7f else b"~%02x" % i) + b"\0"
+    names, marks = bytearray(), []
+    for i in range(n):
+        if i % 256 == 0:
+            marks.append(len(names))
+        name = b"Tsym%05d" % i
+        names += bytes([len(name)]) + name
+    offsets = pad8(b"".join(u32(0x40 * i) for i in range(n)))
+    head = u32(n) + u32(0)
+    tail = (pad8(bytes(names)) + pad8(b"".join(u32(m) for m in marks)) +
+            (pad8(bytes(3 * n)) if layout == "le61-seqs" else b""))
+    tokens = pad8(bytes(table)) + b"".join(u16(i) for i in index)
+    if layout == "ge62":
+        body = head + tail + tokens + offsets + u64(text) + pad8(bytes(3 * n))
+    elif layout == "addresses":
+        body = b"".join(u64(text + 0x40 * i) for i in range(n)) + head + tail + tokens
+    else:
+        body = offsets + u64(text) + head + tail + tokens
+    other = bytes((i * 37 + 11) & 0xff for i in range(256))
+    return other + body + other
+
+
 # ---- BTF -----------------------------------------------------------------
 
 def btf_seed():
@@ -876,6 +911,8 @@ def main():
     out("pgtable", "image-range", pgtable_seed(rng=(0xffffffff80000000, 0xffffffffbfffffff)))
     for sc in ("abs", "rel", "addr"):
         out("kallsyms", sc, kallsyms_seed(sc))
+    for layout in ("le61", "le61-seqs", "ge62", "addresses"):
+        out("kallscan", layout, kallscan_seed(layout))
     out("btf", "synthetic", btf_seed())
     out("printk", "ring", prb_seed())
     out("printk", "ring-wrapped", prb_seed(nrec=40, cbits=4, sbits=8))
