@@ -474,6 +474,13 @@ static bool plausible_stack_size(uint64_t s)
 	return s >= 4096 && s <= (1u << 20) && !(s & (s - 1));
 }
 
+uint64_t vmr_irq_stack_top(uint64_t hardirq_stack_ptr)
+{
+	if (!(hardirq_stack_ptr & 4095)) /* x86_64 pages */
+		return hardirq_stack_ptr;
+	return hardirq_stack_ptr > UINT64_MAX - 8 ? 0 : hardirq_stack_ptr + 8;
+}
+
 uint64_t vmr_tasks_thread_size(struct vmr_kernel *k)
 {
 	struct vmr_tasks *t = state(k);
@@ -615,15 +622,15 @@ static struct vmr_error *build(struct vmr_kernel *k, struct vmr_tasks *t)
 		memcpy(s.comm, ti->comm, sizeof(s.comm));
 		err = add_stack(&t->stacks, &t->n, &cap, &s);
 	}
-	/* IRQ stacks: the pointer is 8 bytes below the top (irq_64.c). */
+	/* IRQ stacks (irq_64.c). */
 	uint64_t irq_off;
 	if (!err && percpu_field(k, "hardirq_stack_ptr", "hardirq_stack_ptr", &irq_off)) {
 		for (unsigned int cpu = 0; !err && cpu < ncpus; cpu++) {
-			uint64_t p = percpu_ptr(k, pcpu, cpu, irq_off);
-			if (!p || p < size)
+			uint64_t top = vmr_irq_stack_top(percpu_ptr(k, pcpu, cpu, irq_off));
+			if (top < size + 8)
 				continue;
 			struct vmr_stack s = {
-				.start = p + 8 - size, .end = p + 8, .pid = -1,
+				.start = top - size, .end = top, .pid = -1,
 				.cpu = (int32_t)cpu, .which = "irq",
 			};
 			err = add_stack(&t->stacks, &t->n, &cap, &s);

@@ -85,6 +85,13 @@ unsigned int vmr_tasks_percpu_offsets(struct vmr_kernel *k, const uint64_t **off
 bool vmr_tasks_percpu_symbol(struct vmr_kernel *k, const char *name, uint64_t *off);
 /** THREAD_SIZE of @p k (types, init_stack symbols, KASAN, 16 KiB default). */
 uint64_t vmr_tasks_thread_size(struct vmr_kernel *k);
+/**
+ * The top of a per-CPU IRQ stack from its hardirq_stack_ptr: the top
+ * itself before 5.12 (map_irq_stack(): va + IRQ_STACK_SIZE), 8 bytes below
+ * it since ("x86/irq/64: Adjust the per CPU irq stack pointer by 8").  The
+ * stack is whole pages, so a page-aligned pointer is the top.
+ */
+uint64_t vmr_irq_stack_top(uint64_t hardirq_stack_ptr);
 
 /*
  * cpu_entry_area (cea.c).

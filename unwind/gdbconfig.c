@@ -80,9 +80,10 @@ static void irq_stacks(struct vmr_kernel *k, struct buf *b)
 			vmr_error_free(err);
 			continue;
 		}
-		if (p && p >= size)
+		uint64_t top = vmr_irq_stack_top(p);
+		if (top >= size + 8)
 			putf(b, "irq_stack %u 0x%llx 0x%llx\n", cpu,
-			     (unsigned long long)(p + 8 - size), (unsigned long long)(p + 8));
+			     (unsigned long long)(top - size), (unsigned long long)top);
 	}
 }
 
