@@ -23,7 +23,7 @@
 
 #define KERNEL_HALF 0xffff800000000000ULL
 #define MAX_SECTIONS 16384  /* more runs than this: a corrupt table */
-#define FORMAT_VERSION 2    /* part of the cache key: bump when the files change */
+#define FORMAT_VERSION 3    /* part of the cache key: bump when the files change */
 
 static bool is_text(char type)
 {
@@ -223,7 +223,12 @@ static struct vmr_error *write_elf(struct writer *w, const char *path, int fd)
 			t->st_info = ELF64_ST_INFO(bind, is_text(s->type) ? STT_FUNC : STT_OBJECT);
 			t->st_shndx = (uint16_t)w->sec[i];
 			t->st_value = s->addr;
-			t->st_size = s->size;
+			/* Aliases (names sharing an address, such as 5.10's
+			 * asm_call_*_on_stack labels): only the first, the one
+			 * kallsyms and %pS give, keeps its size, so that gdb,
+			 * which prefers a sized symbol among those at an address,
+			 * names it too. */
+			t->st_size = i && w->syms[i - 1].addr == s->addr ? 0 : s->size;
 		}
 		if (pass == 0)
 			first_global = k;

@@ -42,7 +42,9 @@ struct sym_want {
 };
 
 static const struct sym_want want[] = {
-	{ "startup", STT_FUNC, STB_LOCAL, 0xffffffff81000000, 0x10 },
+	/* an alias after the first name at its address: no size, so that gdb
+	 * names _stext there as kallsyms does */
+	{ "startup", STT_FUNC, STB_LOCAL, 0xffffffff81000000, 0 },
 	{ "helper", STT_FUNC, STB_LOCAL, 0xffffffff81000010, 0xff0 },
 	{ "last", STT_OBJECT, STB_LOCAL, 0xffffffff83000040, 0 },
 	{ "_stext", STT_FUNC, STB_GLOBAL, 0xffffffff81000000, 0x10 },
