@@ -195,7 +195,8 @@ struct vmr_error *vmr_kallsyms_scan(vmr_read_fn read_virt, void *ctx, uint64_t l
 							: (size_t)(hi - lo);
 	uint64_t base = hi - span;
 	/* Zeroed (lazily, by the kernel): bytes not read yet or unreadable
-	 * are zeros, which no table shape accepts. */
+	 * are zeros, which no table shape accepts, and cost no page until
+	 * written. */
 	unsigned char *buf = calloc(1, span);
 	if (!buf)
 		return &vmr_enomem;
@@ -204,11 +205,9 @@ struct vmr_error *vmr_kallsyms_scan(vmr_read_fn read_virt, void *ctx, uint64_t l
 	size_t ti_done = span, p_done = 0;
 	while (filled > 0) {
 		size_t a = filled > STEP ? filled - STEP : 0;
-		struct vmr_error *err = read_virt(ctx, base + a, buf + a, filled - a);
-		if (err) {
-			vmr_error_free(err);
-			memset(buf + a, 0, filled - a);
-		}
+		/* A read that faults leaves what it read and zeros: nothing to
+		 * undo (a shape made of stray bytes fails the caller's check). */
+		vmr_error_free(read_virt(ctx, base + a, buf + a, filled - a));
 		filled = a;
 		if (tt == SIZE_MAX) {
 			/* A token table may be TOKEN_TABLE_MAX long: look at an
