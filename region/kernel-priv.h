@@ -60,6 +60,18 @@ bool vmr_kernel_find_symbol(struct vmr_kernel *k, const char *name, uint64_t *ad
 			    enum vmr_source *src);
 
 /**
+ * vmemmap_base decoded from the first section of mem_section that has a
+ * memory map (x86_64-layout.md §2.4(d)3; exact).  @return false if unknown.
+ */
+bool vmr_vmemmap_from_mem_section(struct vmr_kernel *k, uint64_t *out);
+/**
+ * vmalloc_base as the lowest vmap area rounded down to 1 GiB (kernels with
+ * SYMBOL(vmap_area_list), before 6.9): a guess for when nothing names the
+ * base.  @return false if unknown.
+ */
+bool vmr_vmalloc_from_vmap_list(struct vmr_kernel *k, uint64_t *out);
+
+/**
  * kallsyms found in the image by its shape (region/kallsyms_scan.c), for
  * kernels whose VMCOREINFO does not name it; kept only if it puts _stext
  * where VMCOREINFO or the slide does.  @return false if not found.

@@ -786,6 +786,13 @@ static void rebuild_bases(struct vmr_kernel *k)
 	offer_variable(k, "page_offset_base", &l->page_offset_base, "page_offset_base");
 	offer_variable(k, "vmalloc_base", &l->vmalloc_base, "vmalloc_base");
 	offer_variable(k, "vmemmap_base", &l->vmemmap_base, "vmemmap_base");
+	/* §2.4(d)3, exact: a check of the above, or the base without symbols. */
+	if (vmr_vmemmap_from_mem_section(k, &v))
+		offer_check(l, "vmemmap_base", &l->vmemmap_base, v, VMR_SRC_MEM_SECTION,
+			    "section_mem_map of mem_section", "mem_section");
+	/* A guess, only when nothing else names the base. */
+	if (!known(&l->vmalloc_base) && vmr_vmalloc_from_vmap_list(k, &v))
+		set_value(&l->vmalloc_base, v, VMR_SRC_GUESS, "lowest vmap area, 1 GiB down");
 
 	/* kdump's direct-map PT_LOADs: vaddr - paddr (§2.4(d)2). */
 	const struct vmr_load_segment *segs;
