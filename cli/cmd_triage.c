@@ -27,7 +27,8 @@ static const char usage[] =
 	"slide, different for different crashes).\n"
 	"\n"
 	"Each CPU's backtrace is unwound from its registers in the dump with the\n"
-	"kernel's ORC data (vmlinux and module tables).  For the crashing CPU, whose\n"
+	"kernel's ORC data (vmlinux and module tables), or its frame pointers when\n"
+	"it was built without ORC.  For the crashing CPU, whose\n"
 	"call trace the crash report holds, the two function sequences are compared:\n"
 	"\"unwinder agrees\", or the frames only one of them has.  Frames above the\n"
 	"log's trace (the dump's registers were saved after it was printed, e.g. in\n"
@@ -132,7 +133,8 @@ static void names_text(FILE *out, const char *what, const struct bt_name *v, uns
 
 static void backtraces_text(FILE *out, const struct vmr_triage *t, const struct cpu_bts *b)
 {
-	fprintf(out, "\nbacktraces (ORC unwinder, from each CPU's registers in the dump):\n");
+	fprintf(out, "\nbacktraces (%s unwinder, from each CPU's registers in the dump):\n",
+		b->uw ? vmr_unwinder_method(b->uw) : "ORC");
 	if (b->error[0]) {
 		fprintf(out, "  (none: %s)\n", b->error);
 		return;
@@ -175,6 +177,7 @@ static void backtraces_json(struct json *j, const struct vmr_triage *t, const st
 		json_kv_string(j, "backtraces_error", b->error);
 		return;
 	}
+	json_kv_string(j, "unwinder", vmr_unwinder_method(b->uw));
 	json_key(j, "backtraces");
 	json_begin_array(j);
 	for (unsigned int cpu = 0; cpu < b->n; cpu++) {

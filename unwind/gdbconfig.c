@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "owner/modules.h"
 #include "owner/tasks.h"
+#include "region/kernel-priv.h"
 #include "region/types.h"
 #include "unwind/unwind-priv.h"
 
@@ -111,6 +112,16 @@ struct vmr_error *vmr_gdb_config_build(struct vmr_kernel *k, char **out, size_t 
 	putf(&b, "vmregion-gdb-config 1\n");
 	putf(&b, "kaslr_offset 0x%llx\n", (unsigned long long)l->kaslr_offset.value);
 	putf(&b, "orc_format %d %s\n", (int)uw->fmt, uw->fmt_how);
+	if (uw->fp) {
+		/* No ORC: the reader walks frame pointers over kernel text;
+		 * task stacks are THREAD_SIZE-aligned, which gives their tops. */
+		uint64_t lo = 0, hi = 0;
+		if (vmr_kernel_find_symbol(k, "_stext", &lo, NULL) &&
+		    vmr_kernel_find_symbol(k, "_etext", &hi, NULL) && lo < hi)
+			putf(&b, "frame_pointers 0x%llx 0x%llx 0x%llx\n", (unsigned long long)lo,
+			     (unsigned long long)hi,
+			     (unsigned long long)vmr_tasks_thread_size(k));
+	}
 	for (unsigned int i = 0; i < l->nregions; i++)
 		if (l->regions[i].id == VMR_REGION_CPU_ENTRY_AREA)
 			putf(&b, "exception_area 0x%llx 0x%llx\n",
@@ -120,7 +131,8 @@ struct vmr_error *vmr_gdb_config_build(struct vmr_kernel *k, char **out, size_t 
 	/* tables: vmlinux first, then the modules that loaded */
 	const struct vmr_orc_table *tabs[1 + 4096];
 	size_t nt = 0, off = 0;
-	tabs[nt++] = &uw->vmlinux;
+	if (uw->vmlinux.n) /* (none without ORC) */
+		tabs[nt++] = &uw->vmlinux;
 	for (size_t i = 0; i < uw->nmods && nt < sizeof(tabs) / sizeof(tabs[0]); i++)
 		if (uw->mods[i].ok)
 			tabs[nt++] = &uw->mods[i].t;

@@ -211,6 +211,16 @@ void vmr_orc_state_from_regs(struct vmr_orc_state *s, const uint64_t regs[VMR_OR
 enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
 				 char *why, size_t whylen);
 
+/**
+ * One step of the frame-pointer unwinder (unwind/fp.c; k5.15
+ * unwind_frame.c) for kernels without ORC: [saved bp][return address] at
+ * bp, pt_regs where bp has its low bit set, and at the end (bp 0) the
+ * syscall's user pt_regs below @p stack_top (the top of sp's stack, 0 if
+ * unknown).  ops->find is not used.
+ */
+enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
+				uint64_t stack_top, char *why, size_t whylen);
+
 /** Where a walk is: the stack of the last frame and the stacks it left. */
 struct vmr_orc_stacks {
 	bool known;                 /**< cur is a known stack */

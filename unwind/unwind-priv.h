@@ -24,6 +24,7 @@ struct vmr_unwinder {
 	size_t nmods, cap;
 	uint64_t ret_from_fork;      /* ret_from_fork_asm (6.6+) or ret_from_fork */
 	char lookup_how[160];        /* where the vmlinux fast lookup came from, or why none */
+	bool fp;                     /* no ORC in this kernel: frame pointers (unwind/fp.c) */
 };
 
 /** vmr_orc_ops.find over @p ctx = struct vmr_unwinder *. */

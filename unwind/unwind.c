@@ -40,6 +40,11 @@ int vmr_unwinder_format(const struct vmr_unwinder *uw, const char **how)
 	return (int)uw->fmt;
 }
 
+const char *vmr_unwinder_method(const struct vmr_unwinder *uw)
+{
+	return uw->fp ? "frame pointers" : "ORC";
+}
+
 size_t vmr_unwinder_entries(const struct vmr_unwinder *uw)
 {
 	return uw->vmlinux.n;
@@ -158,6 +163,18 @@ static void fast_lookup(struct vmr_unwinder *uw)
 		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "none (%.140s)", why);
 }
 
+/*
+ * A kernel whose unwinder is the frame-pointer one: it has that unwinder's
+ * functions (unwind_frame.c) and not unwind_orc.c's.  Without symbols at
+ * all nothing is known: no unwinder then.
+ */
+static bool frame_pointer_kernel(struct vmr_kernel *k)
+{
+	uint64_t a;
+	return !sym(k, "unwind_init", &a) && !sym(k, "orc_init", &a) &&
+	       (sym(k, "unwind_next_frame", &a) || sym(k, "__unwind_start", &a));
+}
+
 struct vmr_error *vmr_unwinder_open(struct vmr_kernel *k, struct vmr_unwinder **out)
 {
 	*out = NULL;
@@ -170,6 +187,17 @@ struct vmr_error *vmr_unwinder_open(struct vmr_kernel *k, struct vmr_unwinder **
 	size_t n = 0;
 	bool has_hash;
 	struct vmr_error *err = raw_tables(k, &ip_addr, &ips, &ents, &n, hash, &has_hash);
+	if (err && vmr_error_code(err) == VMR_ERR_NOT_FOUND && frame_pointer_kernel(k)) {
+		/* CONFIG_UNWINDER_FRAME_POINTER: walk the bp chain as it does. */
+		vmr_error_free(err);
+		uw->fp = true;
+		snprintf(uw->fmt_how, sizeof(uw->fmt_how), "no ORC in this kernel: frame pointers");
+		snprintf(uw->lookup_how, sizeof(uw->lookup_how), "none (frame pointers)");
+		if (!sym(k, "ret_from_fork_asm", &uw->ret_from_fork))
+			sym(k, "ret_from_fork", &uw->ret_from_fork);
+		*out = uw;
+		return NULL;
+	}
 	if (err)
 		goto fail;
 	/* The format: .orc_header when present, else the layout of the entries
@@ -411,7 +439,10 @@ bool vmr_unwind_next(struct vmr_unwind *u, struct vmr_frame *out)
 	}
 	uint64_t prev_sp = u->s.sp;
 	if (u->n) {
-		enum vmr_orc_status st = vmr_orc_step(&u->ops, &u->s, u->why, sizeof(u->why));
+		enum vmr_orc_status st =
+			u->uw->fp ? vmr_fp_step(&u->ops, &u->s, u->stacks.known ? u->stacks.hi : 0,
+						u->why, sizeof(u->why))
+				  : vmr_orc_step(&u->ops, &u->s, u->why, sizeof(u->why));
 		if (st != VMR_ORC_OK) {
 			u->done = true;
 			u->clean = st == VMR_ORC_END;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file unwind.h  Kernel backtraces with the kernel's ORC data.
+ * @file unwind.h  Kernel backtraces with the kernel's ORC data (or its
+ * frame pointers, for kernels built without ORC).
  *
  * A struct vmr_unwinder holds the ORC tables of one kernel: the vmlinux's
  * (.orc_unwind_ip / .orc_unwind from the vmlinux file, else from the dump's
@@ -37,7 +38,8 @@ struct vmr_frame {
 	uint64_t sp, bp;
 	enum vmr_frame_kind kind;
 	bool signal;        /**< ip is exact (interrupted): name ip, not ip - 1 */
-	bool reliable;      /**< every step up to here had ORC data */
+	bool reliable;      /**< every step up to here had ORC data (or followed the
+			         frame-pointer chain of a kernel without ORC) */
 	bool user;          /**< user-mode registers: the end of the kernel stack */
 	uint64_t regs_addr; /**< REGS / REGS_PARTIAL: the pt_regs (IRET frame - 128) */
 	uint64_t regs[21];  /**< REGS: the pt_regs words (r15 .. ss); else zero */
@@ -61,6 +63,12 @@ VMR_API void vmr_unwinder_close(struct vmr_unwinder *uw);
  * decided ("orc_header", "layout evidence").
  */
 VMR_API int vmr_unwinder_format(const struct vmr_unwinder *uw, const char **how);
+/**
+ * "ORC", or "frame pointers" for a kernel built without ORC
+ * (CONFIG_UNWINDER_FRAME_POINTER): its bp chain is walked as its own
+ * unwinder does (pt_regs where bp has the low bit set).
+ */
+VMR_API const char *vmr_unwinder_method(const struct vmr_unwinder *uw);
 /** Number of vmlinux ORC entries. */
 VMR_API size_t vmr_unwinder_entries(const struct vmr_unwinder *uw);
 

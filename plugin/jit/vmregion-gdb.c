@@ -5,9 +5,10 @@
  * Loaded with `jit-reader-load /ABSOLUTE/PATH/vmregion-gdb.so` (vmregion
  * gdb does it).  gdb calls unwind() for every frame before its own
  * unwinders; the reader claims frames whose pc is in the kernel's or a
- * module's ORC range (or in kernel text without ORC: frame-pointer guess)
- * and declines the rest (GDB_FAIL).  The unwind step is unwind/orc.c, the
- * library's; stack memory comes through gdb (target_read), ORC tables from
+ * module's ORC range (or in kernel text without ORC: frame-pointer guess;
+ * any kernel address in a kernel built without ORC, whose frame pointers
+ * are walked as its own unwinder does) and declines the rest (GDB_FAIL).
+ * The unwind step is unwind/orc.c or unwind/fp.c, the library's; stack memory comes through gdb (target_read), ORC tables from
  * the configuration (plugin/jit/README.md): the file named by
  * VMR_GDB_CONFIG, else built here from VMREGION_DUMP and VMREGION_VMLINUX
  * (set by `vmregion gdb`) with libvmregion.
@@ -65,6 +66,8 @@ struct reader {
 	uint64_t exc_lo, exc_hi;
 	struct { uint64_t lo, hi; } *irq;
 	size_t nirq;
+	bool fp;                 /* no ORC in this kernel: frame pointers */
+	uint64_t text_lo, text_hi, thread_size;
 	struct frame_note notes[CACHE_SIZE];
 	struct gdb_unwind_callbacks *cb; /* during one callback */
 };
@@ -111,7 +114,15 @@ static int parse_config(const char *buf, size_t len)
 		unsigned long long lo, hi;
 		size_t cnt, off;
 		unsigned int cpu;
-		if (sscanf(line, "exception_area %llx %llx", &lo, &hi) == 2) {
+		unsigned long long ts;
+		if (sscanf(line, "frame_pointers %llx %llx %llx", &lo, &hi, &ts) == 3) {
+			if (lo >= hi || !ts || ts & (ts - 1))
+				return -1;
+			R.fp = true;
+			R.text_lo = lo;
+			R.text_hi = hi;
+			R.thread_size = ts;
+		} else if (sscanf(line, "exception_area %llx %llx", &lo, &hi) == 2) {
 			R.exc_lo = lo;
 			R.exc_hi = hi;
 		} else if (sscanf(line, "irq_stack %u %llx %llx", &cpu, &lo, &hi) == 3) {
@@ -159,7 +170,7 @@ static int parse_config(const char *buf, size_t len)
 			return -1; /* truncated */
 		}
 	}
-	return R.ntabs ? 0 : -1;
+	return R.ntabs || R.fp ? 0 : -1;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -305,8 +316,30 @@ static bool this_frame(struct gdb_unwind_callbacks *cb, struct vmr_orc_state *s)
 
 static bool claimed(uint64_t pc)
 {
+	if (R.fp)
+		return pc && vmr_orc_kernel_addr(pc);
 	return pc && vmr_orc_kernel_addr(pc) && (table_of(pc) || (R.ntabs && pc >= R.tabs[0].lo &&
 								   pc < R.tabs[0].hi));
+}
+
+/* The top of sp's stack for the frame-pointer step: an IRQ stack's, else
+ * a task stack's (THREAD_SIZE-aligned); 0 on exception stacks. */
+static uint64_t stack_top(uint64_t sp)
+{
+	if (sp >= R.exc_lo && sp < R.exc_hi)
+		return 0;
+	for (size_t i = 0; i < R.nirq; i++)
+		if (sp >= R.irq[i].lo && sp < R.irq[i].hi)
+			return R.irq[i].hi;
+	return (sp | (R.thread_size - 1)) + 1;
+}
+
+/* One step of the kernel's unwinder: ORC, or frame pointers without it. */
+static enum vmr_orc_status step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
+				char *why, size_t whylen)
+{
+	return R.fp ? vmr_fp_step(ops, s, stack_top(s->sp), why, whylen)
+		    : vmr_orc_step(ops, s, why, whylen);
 }
 
 static enum gdb_status do_unwind(struct gdb_reader_funcs *self, struct gdb_unwind_callbacks *cb)
@@ -321,7 +354,7 @@ static enum gdb_status do_unwind(struct gdb_reader_funcs *self, struct gdb_unwin
 		return GDB_FAIL;
 	struct vmr_orc_ops ops = { .read = rd, .find = find, .ctx = cb };
 	char why[160] = "";
-	enum vmr_orc_status st = vmr_orc_step(&ops, &s, why, sizeof(why));
+	enum vmr_orc_status st = step(&ops, &s, why, sizeof(why));
 	struct frame_note *me = note(pc, sp, true);
 	if (st != VMR_ORC_OK) {
 		/* end of the stack (or an error): one "0x0 in ??" frame, no error;
@@ -332,9 +365,10 @@ static enum gdb_status do_unwind(struct gdb_reader_funcs *self, struct gdb_unwin
 				(unsigned long long)sp, why);
 		me->cfa = sp;
 		me->has_cfa = 1;
+		uint64_t text = R.fp ? R.text_lo : R.tabs[0].lo;
 		set(cb, DW_RIP, 0, 8);
-		set(cb, DW_RSP, R.tabs[0].lo, 8);
-		set(cb, DW_RBP, R.tabs[0].lo, 8);
+		set(cb, DW_RSP, text, 8);
+		set(cb, DW_RBP, text, 8);
 		return GDB_SUCCESS;
 	}
 	me->cfa = s.cfa;
@@ -385,7 +419,7 @@ static struct gdb_frame_id do_frame_id(struct gdb_reader_funcs *self,
 	} else {
 		struct vmr_orc_state s;
 		struct vmr_orc_ops ops = { .read = rd, .find = find, .ctx = cb };
-		if (this_frame(cb, &s) && vmr_orc_step(&ops, &s, NULL, 0) == VMR_ORC_OK)
+		if (this_frame(cb, &s) && step(&ops, &s, NULL, 0) == VMR_ORC_OK)
 			cfa = s.cfa;
 	}
 	id.code_address = pc;

@@ -53,8 +53,8 @@ static void print_cpu(struct vmr_kernel *k, struct vmr_unwinder *uw, unsigned in
 {
 	const char *how;
 	int fmt = vmr_unwinder_format(uw, &how);
-	printf("cpu %u format %d (%s) entries %zu lookup %s\n", cpu, fmt, how,
-	       vmr_unwinder_entries(uw), uw->lookup_how);
+	printf("cpu %u %s format %d (%s) entries %zu lookup %s\n", cpu,
+	       vmr_unwinder_method(uw), fmt, how, vmr_unwinder_entries(uw), uw->lookup_how);
 	struct vmr_unwind *u;
 	struct vmr_error *err = vmr_unwind_start_cpu(uw, cpu, &u);
 	if (err) {
