@@ -159,6 +159,23 @@ static void add_name(struct bt_name *list, unsigned int *n, const char *name, un
 	(*n)++;
 }
 
+/* The kernel's stack-printing functions, which a call trace may begin with
+ * (show_stack() appears above dump_stack_lvl() up to 5.x). */
+static bool all_printers(const struct bt_name *v, unsigned int n)
+{
+	static const char *const printers[] = {
+		"show_stack", "dump_stack_lvl", "dump_stack", "__dump_stack", "show_trace_log_lvl",
+	};
+	for (unsigned int i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < sizeof(printers) / sizeof(printers[0]) && strcmp(v[i].name, printers[k]))
+			k++;
+		if (k == sizeof(printers) / sizeof(printers[0]))
+			return false;
+	}
+	return true;
+}
+
 void bt_check(const struct backtrace *bt, const struct vmr_oops_report *r, struct bt_check *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -221,8 +238,9 @@ void bt_check(const struct backtrace *bt, const struct vmr_oops_report *r, struc
 	}
 #undef UNAME
 	free(lcs);
-	/* more than two log frames above the first common one: not a printing path */
-	if (out->nreturned > 2 || !out->matched) {
+	/* more than two log frames above the first common one, not all of them
+	 * the stack printers: not a printing path */
+	if (!out->matched || (out->nreturned > 2 && !all_printers(out->returned, out->nreturned))) {
 		for (unsigned int k = 0; k < out->nreturned; k++)
 			add_name(out->log_only, &out->nlog_only, out->returned[k].name,
 				 out->returned[k].index);

@@ -38,7 +38,8 @@ import re
 import subprocess
 import sys
 
-from corpustext import call_traces, crash_bt, is_subsequence, reliable_functions
+from corpustext import (call_traces, crash_bt, is_subsequence, printing_path_drops,
+                        reliable_functions)
 
 FRAME = re.compile(r"^#(\d+) ([0-9a-f]{16}) (\w+) (\S+) (reliable|unreliable) (.*)$")
 
@@ -97,7 +98,10 @@ def main():
                 fails.append(f"cpu {cpu}: frames differ between {how} and memory")
     lookup = re.search(r" lookup (.*)$", next(iter(ours.values()))["head"]) if ours else None
     print(f"vmlinux fast lookup: {lookup.group(1) if lookup else '?'}")
-    if not lookup or not lookup.group(1).startswith((".orc_lookup", "built")):
+    frame_pointers = bool(ours) and "frame pointers" in next(iter(ours.values()))["head"]
+    if frame_pointers:
+        print("no ORC in this kernel: frame pointers (no lookup to check)")
+    elif not lookup or not lookup.group(1).startswith((".orc_lookup", "built")):
         fails.append(f"no .orc_lookup fast path: {lookup.group(1) if lookup else 'not printed'}")
 
     def seq(cpu):
@@ -114,7 +118,7 @@ def main():
     if ktrace and kcpu in ours:
         o = seq(kcpu)
         ok = False
-        for drop in range(0, min(3, len(ktrace))):
+        for drop in range(0, min(printing_path_drops(ktrace) + 1, len(ktrace))):
             tail = ktrace[drop:]
             if len(o) >= len(tail) and o[len(o) - len(tail):] == tail:
                 ok = True

@@ -22,7 +22,8 @@ import re
 import subprocess
 import sys
 
-from corpustext import call_traces, console_lines, find_vmlinux, is_subsequence
+from corpustext import (call_traces, console_lines, find_vmlinux, is_subsequence,
+                        printing_path_drops)
 
 
 failures = []
@@ -59,9 +60,10 @@ def serial_frames(setdir, truth):
 def check_backtraces(t, want, crash):
     """The ORC backtrace of the crashing CPU (triage's "backtraces") holds the
     reliable function sequence of serial.log's Call Trace, in order.  Known
-    differences, allowed and printed: up to two entries at the top of the
-    log's trace are its printing path (dump_stack_lvl, called by panic(),
-    returned before the dump was taken); the unwinder has frames above the
+    differences, allowed and printed: entries at the top of the log's trace
+    that are its printing path (up to two, or the stack printers it starts
+    with: show_stack, dump_stack_lvl ..., called by panic(), returned before
+    the dump was taken); the unwinder has frames above the
     trace (the dump's registers were saved later: panic()'s wait loop,
     delay_tsc; and an oops's exception path, which the kernel leaves out
     since it prints from the faulting pt_regs), and the interrupted function
@@ -78,7 +80,8 @@ def check_backtraces(t, want, crash):
         return
     names = [f.get("function", "?") for f in bts[cpu].get("frames", []) if not f.get("user")]
     log = [n for n, reliable in want if reliable]
-    drop = next((d for d in range(0, min(3, len(log) + 1)) if is_subsequence(log[d:], names)), None)
+    drop = next((d for d in range(0, min(printing_path_drops(log) + 1, len(log) + 1))
+                 if is_subsequence(log[d:], names)), None)
     check(drop is not None and len(log) - (drop or 0) > 0,
           f"cpu {cpu}: unwound {names} does not hold serial.log's trace {log}")
     if drop:

@@ -114,6 +114,22 @@ def crash_bt(peers, dump_file):
     return out
 
 
+# The kernel's stack printers a call trace may begin with: the dump's
+# registers were saved after they returned (show_stack above dump_stack_lvl
+# up to 5.x).
+PRINTERS = {"show_stack", "dump_stack_lvl", "dump_stack", "__dump_stack", "show_trace_log_lvl"}
+
+
+def printing_path_drops(log):
+    """How many entries at the top of a log's trace may be its printing path,
+    gone from the stack: up to two, or as many stack printers as it starts
+    with."""
+    n = 0
+    while n < len(log) and log[n] in PRINTERS:
+        n += 1
+    return max(2, n)
+
+
 def is_subsequence(small, big):
     """Every item of @small appears in @big, in the same order."""
     it = iter(big)
