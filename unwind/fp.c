@@ -12,19 +12,9 @@
  */
 #include "unwind/orc-priv.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #define PT_REGS_SIZE (VMR_ORC_NREGS * 8)
-
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
 
 static bool rd(const struct vmr_orc_ops *ops, uint64_t addr, uint64_t *words, size_t n)
 {
@@ -42,7 +32,7 @@ static bool regs_frame(const struct vmr_orc_ops *ops, struct vmr_orc_state *s, u
 {
 	struct vmr_orc_state n = *s;
 	if (!rd(ops, at, n.regs, VMR_ORC_NREGS)) {
-		say(why, whylen, "cannot read the pt_regs at %#llx", (unsigned long long)at);
+		vmr_orc_say(why, whylen, "cannot read the pt_regs at %#llx", (unsigned long long)at);
 		return false;
 	}
 	n.regs_mask = VMR_PT_ALL_MASK;
@@ -62,7 +52,7 @@ enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_st
 				uint64_t stack_top, char *why, size_t whylen)
 {
 	if (s->user) {
-		say(why, whylen, "user mode");
+		vmr_orc_say(why, whylen, "user mode");
 		return VMR_ORC_END;
 	}
 	uint64_t bp = s->bp;
@@ -74,7 +64,7 @@ enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_st
 		if (at == top_regs) {
 			uint64_t cs;
 			if (rd(ops, at + 8 * VMR_PT_CS, &cs, 1) && (cs & 3) != 3) {
-				say(why, whylen, "end of stack");
+				vmr_orc_say(why, whylen, "end of stack");
 				return VMR_ORC_END;
 			}
 		}
@@ -87,21 +77,21 @@ enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_st
 		    (cs & 3) == 3)
 			return regs_frame(ops, s, top_regs, why, whylen) ? VMR_ORC_OK
 									 : VMR_ORC_ERROR;
-		say(why, whylen, "end of stack");
+		vmr_orc_say(why, whylen, "end of stack");
 		return VMR_ORC_END;
 	}
 	if (bp & 7 || bp < s->sp) {
-		say(why, whylen, "frame pointer %#llx is not a frame above sp %#llx",
+		vmr_orc_say(why, whylen, "frame pointer %#llx is not a frame above sp %#llx",
 		    (unsigned long long)bp, (unsigned long long)s->sp);
 		return VMR_ORC_ERROR;
 	}
 	uint64_t frame[2];
 	if (!rd(ops, bp, frame, 2)) {
-		say(why, whylen, "cannot read the frame at %#llx", (unsigned long long)bp);
+		vmr_orc_say(why, whylen, "cannot read the frame at %#llx", (unsigned long long)bp);
 		return VMR_ORC_ERROR;
 	}
 	if (!vmr_orc_kernel_addr(frame[1])) {
-		say(why, whylen, "return address %#llx at %#llx is not a kernel address",
+		vmr_orc_say(why, whylen, "return address %#llx at %#llx is not a kernel address",
 		    (unsigned long long)frame[1], (unsigned long long)(bp + 8));
 		return VMR_ORC_ERROR;
 	}

@@ -211,6 +211,10 @@ void vmr_orc_state_from_regs(struct vmr_orc_state *s, const uint64_t regs[VMR_OR
 enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
 				 char *why, size_t whylen);
 
+/** printf into @p why (@p len bytes; nothing when NULL): the steps' messages. */
+void vmr_orc_say(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /**
  * One step of the frame-pointer unwinder (unwind/fp.c; k5.15
  * unwind_frame.c) for kernels without ORC: [saved bp][return address] at

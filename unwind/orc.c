@@ -13,10 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void say(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t len, const char *fmt, ...)
+void vmr_orc_say(char *why, size_t len, const char *fmt, ...)
 {
 	if (!why || !len)
 		return;
@@ -126,25 +123,25 @@ int vmr_orc_table_init(struct vmr_orc_table *t, const char *name, uint64_t ip_ad
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "");
 	if (!n || n > VMR_ORC_MAX_ENTRIES) {
-		say(why, whylen, "%s: ORC table of %zu entries", t->name, n);
+		vmr_orc_say(why, whylen, "%s: ORC table of %zu entries", t->name, n);
 		return -1;
 	}
 	if (fmt == VMR_ORC_FMT_UNKNOWN) {
-		say(why, whylen, "%s: unknown ORC entry format", t->name);
+		vmr_orc_say(why, whylen, "%s: unknown ORC entry format", t->name);
 		return -1;
 	}
 	t->ip = malloc(n * sizeof(*t->ip));
 	t->e = malloc(n * sizeof(*t->e));
 	if (!t->ip || !t->e) {
 		vmr_orc_table_fini(t);
-		say(why, whylen, "out of memory");
+		vmr_orc_say(why, whylen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int32_t off = (int32_t)le32(ip_bytes + 4 * i);
 		t->ip[i] = ip_addr + 4 * i + (uint64_t)(int64_t)off;
 		if (i && t->ip[i] < t->ip[i - 1]) {
-			say(why, whylen, "%s: ORC table not sorted at entry %zu (%#llx < %#llx)",
+			vmr_orc_say(why, whylen, "%s: ORC table not sorted at entry %zu (%#llx < %#llx)",
 			    t->name, i, (unsigned long long)t->ip[i],
 			    (unsigned long long)t->ip[i - 1]);
 			vmr_orc_table_fini(t);
@@ -174,25 +171,25 @@ int vmr_orc_table_set_lookup(struct vmr_orc_table *t, uint64_t start, const uint
 			     size_t nblocks, char *why, size_t whylen)
 {
 	if (nblocks < 2 || nblocks > VMR_ORC_MAX_LOOKUP || !t->n) {
-		say(why, whylen, "%s: .orc_lookup of %zu slots", t->name, nblocks);
+		vmr_orc_say(why, whylen, "%s: .orc_lookup of %zu slots", t->name, nblocks);
 		return -1;
 	}
 	uint32_t *l = malloc(nblocks * sizeof(*l));
 	if (!l) {
-		say(why, whylen, "out of memory");
+		vmr_orc_say(why, whylen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < nblocks; i++) {
 		l[i] = le32(raw + 4 * i);
 		if (l[i] >= t->n || (i && l[i] < l[i - 1])) {
-			say(why, whylen, "%s: .orc_lookup slot %zu: index %u (previous %u, %zu entries)",
+			vmr_orc_say(why, whylen, "%s: .orc_lookup slot %zu: index %u (previous %u, %zu entries)",
 			    t->name, i, l[i], i ? l[i - 1] : 0, t->n);
 			free(l);
 			return -1;
 		}
 	}
 	if (!l[nblocks - 1] && t->n > 1) {
-		say(why, whylen, "%s: .orc_lookup is all zeros (not filled: a vmlinux file's copy?)",
+		vmr_orc_say(why, whylen, "%s: .orc_lookup is all zeros (not filled: a vmlinux file's copy?)",
 		    t->name);
 		free(l);
 		return -1;
@@ -322,7 +319,7 @@ static bool find_cfa(const struct vmr_orc_ops *ops, const struct vmr_orc_state *
 		return true;
 	case VMR_ORC_REG_SP_INDIRECT: /* call_on_stack: *(sp) + offset (since 87ccc826bf1c) */
 		if (!rd64(ops, s->sp, &sp)) {
-			say(why, whylen, "cannot read the saved stack pointer at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the saved stack pointer at %#llx",
 			    (unsigned long long)s->sp);
 			return false;
 		}
@@ -330,7 +327,7 @@ static bool find_cfa(const struct vmr_orc_ops *ops, const struct vmr_orc_state *
 		return true;
 	case VMR_ORC_REG_BP_INDIRECT:
 		if (!rd64(ops, s->bp + (uint64_t)(int64_t)orc->sp_offset, cfa)) {
-			say(why, whylen, "cannot read the saved stack pointer at bp%+d",
+			vmr_orc_say(why, whylen, "cannot read the saved stack pointer at bp%+d",
 			    orc->sp_offset);
 			return false;
 		}
@@ -340,13 +337,13 @@ static bool find_cfa(const struct vmr_orc_ops *ops, const struct vmr_orc_state *
 	case VMR_ORC_REG_DI:
 	case VMR_ORC_REG_DX:
 		if (!get_reg(s, reg_of[orc->sp_reg], cfa)) {
-			say(why, whylen, "missing %s value at %#llx", reg_name(orc->sp_reg),
+			vmr_orc_say(why, whylen, "missing %s value at %#llx", reg_name(orc->sp_reg),
 			    (unsigned long long)s->ip);
 			return false;
 		}
 		return true;
 	default:
-		say(why, whylen, "unknown sp base register %u at %#llx", orc->sp_reg,
+		vmr_orc_say(why, whylen, "unknown sp base register %u at %#llx", orc->sp_reg,
 		    (unsigned long long)s->ip);
 		return false;
 	}
@@ -356,11 +353,11 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 				 char *why, size_t whylen)
 {
 	if (s->user) {
-		say(why, whylen, "user mode");
+		vmr_orc_say(why, whylen, "user mode");
 		return VMR_ORC_END;
 	}
 	if (!vmr_orc_kernel_addr(s->ip) && s->ip) {
-		say(why, whylen, "ip %#llx is not a kernel address", (unsigned long long)s->ip);
+		vmr_orc_say(why, whylen, "ip %#llx is not a kernel address", (unsigned long long)s->ip);
 		return VMR_ORC_ERROR;
 	}
 	/* A return address may follow a call to a noreturn function: look up
@@ -374,10 +371,10 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 		orc = &fp_entry; /* generated code (BPF, trampolines): guess */
 		s->reliable = false;
 	} else if (orc->type == VMR_ORC_TYPE_UNDEFINED) {
-		say(why, whylen, "undefined ORC entry at %#llx", (unsigned long long)s->ip);
+		vmr_orc_say(why, whylen, "undefined ORC entry at %#llx", (unsigned long long)s->ip);
 		return VMR_ORC_ERROR;
 	} else if (orc->type == VMR_ORC_TYPE_END_OF_STACK) {
-		say(why, whylen, "end of stack");
+		vmr_orc_say(why, whylen, "end of stack");
 		return VMR_ORC_END;
 	}
 
@@ -391,7 +388,7 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 	switch (orc->type) {
 	case VMR_ORC_TYPE_CALL:
 		if (!rd64(ops, cfa - 8, &ip)) {
-			say(why, whylen, "cannot read the return address at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the return address at %#llx",
 			    (unsigned long long)(cfa - 8));
 			return VMR_ORC_ERROR;
 		}
@@ -403,7 +400,7 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 	case VMR_ORC_TYPE_REGS: {
 		uint8_t b[VMR_ORC_NREGS * 8];
 		if (!ops->read(ops->ctx, cfa, b, sizeof(b))) {
-			say(why, whylen, "cannot read the pt_regs at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the pt_regs at %#llx",
 			    (unsigned long long)cfa);
 			return VMR_ORC_ERROR;
 		}
@@ -419,7 +416,7 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 	case VMR_ORC_TYPE_REGS_PARTIAL: {
 		uint8_t b[5 * 8];
 		if (!ops->read(ops->ctx, cfa, b, sizeof(b))) {
-			say(why, whylen, "cannot read the iret frame at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the iret frame at %#llx",
 			    (unsigned long long)cfa);
 			return VMR_ORC_ERROR;
 		}
@@ -435,7 +432,7 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 		break;
 	}
 	default:
-		say(why, whylen, "unknown ORC entry type %u at %#llx", orc->type,
+		vmr_orc_say(why, whylen, "unknown ORC entry type %u at %#llx", orc->type,
 		    (unsigned long long)s->ip);
 		return VMR_ORC_ERROR;
 	}
@@ -447,20 +444,20 @@ enum vmr_orc_status vmr_orc_step(const struct vmr_orc_ops *ops, struct vmr_orc_s
 		break;
 	case VMR_ORC_REG_PREV_SP:
 		if (!rd64(ops, cfa + (uint64_t)(int64_t)orc->bp_offset, &bp)) {
-			say(why, whylen, "cannot read the saved bp at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the saved bp at %#llx",
 			    (unsigned long long)(cfa + (uint64_t)(int64_t)orc->bp_offset));
 			return VMR_ORC_ERROR;
 		}
 		break;
 	case VMR_ORC_REG_BP:
 		if (!rd64(ops, s->bp + (uint64_t)(int64_t)orc->bp_offset, &bp)) {
-			say(why, whylen, "cannot read the saved bp at %#llx",
+			vmr_orc_say(why, whylen, "cannot read the saved bp at %#llx",
 			    (unsigned long long)(s->bp + (uint64_t)(int64_t)orc->bp_offset));
 			return VMR_ORC_ERROR;
 		}
 		break;
 	default:
-		say(why, whylen, "unknown bp base register %u at %#llx", orc->bp_reg,
+		vmr_orc_say(why, whylen, "unknown bp base register %u at %#llx", orc->bp_reg,
 		    (unsigned long long)s->ip);
 		return VMR_ORC_ERROR;
 	}
@@ -483,7 +480,7 @@ bool vmr_orc_check_stack(struct vmr_orc_stacks *w, vmr_orc_stack_fn stack_of, vo
 	*switched = false;
 	if (w->known && sp >= w->lo && sp < w->hi) {
 		if (!first && sp <= prev_sp) {
-			say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
+			vmr_orc_say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
 			    (unsigned long long)sp, (unsigned long long)prev_sp);
 			return false;
 		}
@@ -492,7 +489,7 @@ bool vmr_orc_check_stack(struct vmr_orc_stacks *w, vmr_orc_stack_fn stack_of, vo
 	uint64_t lo, hi;
 	if (!stack_of(ctx, sp, &lo, &hi) || hi <= lo) {
 		if (!first && !w->known && sp <= prev_sp) {
-			say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
+			vmr_orc_say(why, whylen, "stack going in the wrong direction (sp %#llx after %#llx)",
 			    (unsigned long long)sp, (unsigned long long)prev_sp);
 			return false;
 		}
@@ -502,12 +499,12 @@ bool vmr_orc_check_stack(struct vmr_orc_stacks *w, vmr_orc_stack_fn stack_of, vo
 	}
 	for (unsigned int i = 0; i < w->nvisited; i++)
 		if (w->visited[i] == lo) {
-			say(why, whylen, "stack %#llx entered twice", (unsigned long long)lo);
+			vmr_orc_say(why, whylen, "stack %#llx entered twice", (unsigned long long)lo);
 			return false;
 		}
 	if (w->known) {
 		if (w->nvisited == sizeof(w->visited) / sizeof(w->visited[0])) {
-			say(why, whylen, "too many stack switches");
+			vmr_orc_say(why, whylen, "too many stack switches");
 			return false;
 		}
 		w->visited[w->nvisited++] = w->lo;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target: the ORC unwinder (unwind/orc.c) on arbitrary ORC tables and
- * stacks: entry decoding (each format, or guessed), table checks and
+ * stacks, and the frame-pointer step (unwind/fp.c): entry decoding (each format, or guessed), table checks and
  * lookups (.orc_lookup given or built), then up to 64 steps with the stack
  * checks of each step.
  * Input: a 32-byte header (flags: bits 0-1 the format, 0 = guess; bit 2
  * a given .orc_lookup, bit 3 a built one, bit 4 wrap every stack address
- * into the memory; the entry count; the lookup block count; the start ip,
+ * into the memory, bit 5 the frame-pointer step; the entry count; the lookup block count; the start ip,
  * sp and bp offsets; the address of the table's ip array relative to the
  * text), then 4 bytes per ip, 6 bytes per entry, 4 bytes per lookup block,
  * and the rest is the stack.  Layout of tests/unit/test_orc.c.  Seeds:
@@ -78,8 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      .base = STACK, .wrap = (flags & 16) != 0 } };
 	char why[160];
 	if (vmr_orc_table_init(&f.t, "fuzz", ip_addr, ips, raw, n, fmt, 0, 0, why,
-			       sizeof(why)))
-		return 0;
+			       sizeof(why))) {
+		if (!(flags & 32))
+			return 0;
+		memset(&f.t, 0, sizeof(f.t)); /* the frame-pointer step needs no table */
+	}
 	if (nlookup)
 		(void)vmr_orc_table_set_lookup(&f.t, TEXT, lookup, nlookup, why, sizeof(why));
 	else if ((flags & 8) && f.t.hi - f.t.lo <= (64u << 20))
@@ -103,7 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 sizeof(why)))
 			break;
 		prev = s.sp;
-		if (vmr_orc_step(&ops, &s, why, sizeof(why)) != VMR_ORC_OK)
+		/* bit 5: the frame-pointer step of kernels without ORC instead */
+		enum vmr_orc_status st =
+			flags & 32 ? vmr_fp_step(&ops, &s, w.known ? w.hi : 0, why, sizeof(why))
+				   : vmr_orc_step(&ops, &s, why, sizeof(why));
+		if (st != VMR_ORC_OK)
 			break;
 	}
 	vmr_orc_table_fini(&f.t);

@@ -821,6 +821,25 @@ def orc_seed(fmt=3, build_lookup=True):
     return hdr + ips + b"".join(ents) + stack.bytes()
 
 
+def orc_fp_seed():
+    """fuzz_orc with the frame-pointer step (flag 32): two frames, then a
+    frame pointer with its low bit set to the entry's user pt_regs."""
+    stack_base, text = 0xffffc90000000000, 0xffffffff81000000
+    stack = Mem(0x4000)
+    stack.q(0x200, stack_base + 0x300)        # saved bp
+    stack.q(0x208, text + 0x1010)             # return address
+    stack.q(0x300, (stack_base + 0x400) | 1)  # pt_regs pointer, encoded
+    stack.q(0x308, text + 0x2004)
+    for i in range(21):                       # pt_regs at 0x400
+        stack.q(0x400 + 8 * i, 0x1000 + i)
+    stack.q(0x400 + 8 * 16, 0x401000)         # ip
+    stack.q(0x400 + 8 * 17, 0x33)             # cs: user
+    stack.q(0x400 + 8 * 19, 0x7ffe0000)       # sp
+    hdr = (u32(32 | 3) + u16(0) + u16(0) + u32(0x100) + u32(0x100) +
+           u64(stack_base + 0x200) + u32(0x800000) + u32(0))
+    return hdr + stack.bytes()
+
+
 def oops_from_serial(path):
     with open(path, "rb") as f:
         lines = f.read().split(b"\n")
@@ -959,6 +978,7 @@ def new_seeds(args):
     out("percpu", "stop-at-unused", percpu_seed(True))
     out("orc", "v3-built-lookup", orc_seed())
     out("orc", "guessed", orc_seed(fmt=0, build_lookup=False))
+    out("orc", "frame-pointers", orc_fp_seed())
     out("kernel", "elf-qemu", synthetic_elf())
     out("kernel", "elf-kdump", synthetic_elf(qemu=False))
     out("kernel", "elf-novmcoreinfo", synthetic_elf(vmcoreinfo=None))
