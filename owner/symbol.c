@@ -54,9 +54,12 @@ struct vmr_error *vmr_owner_kernel_image(struct vmr_kernel *k, const struct vmr_
 		const struct vmr_layout *l = vmr_kernel_layout(k);
 		bool bounds = l->image_start.source != VMR_SRC_NONE &&
 			      l->image_end.source != VMR_SRC_NONE;
-		vmr_owner_none(out, bounds ? "kernel-image window, outside the image [_text, _end)"
-				     : "kernel-image window; the image's bounds and symbols "
-				       "are unknown (no vmlinux, no kallsyms)");
+		bool inside = bounds && info->addr >= l->image_start.value &&
+			      info->addr < l->image_end.value;
+		vmr_owner_none(out, inside ? "kernel image, between its sections (padding)"
+				    : bounds ? "kernel-image window, outside the image [_text, _end)"
+				    : "kernel-image window; the image's bounds and symbols "
+				      "are unknown (no vmlinux, no kallsyms)");
 		return NULL;
 	}
 	if (!vmr_kernel_symbolize(k, info->addr, &sym)) {
