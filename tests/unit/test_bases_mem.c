@@ -32,13 +32,9 @@ static void test_set(void **state)
 	assert_true(get_hex(json, end, "vmalloc_base", &want_vmalloc));
 	free(json);
 
-	struct vmr_dump *d = NULL;
-	struct vmr_kernel *k = NULL;
-	struct vmr_error *err = vmr_dump_open(c->path, &d);
-	if (!err)
-		err = vmr_kernel_open(d, NULL, &k);
-	if (err)
-		fail_msg("%s: %s", c->path, vmr_error_message(err));
+	struct vmr_dump *d;
+	struct vmr_kernel *k;
+	corpus_open(c, &d, &k);
 	uint64_t v, sym;
 	if (vmr_vmemmap_from_mem_section(k, &v)) {
 		assert_int_equal(v, want_vmemmap);

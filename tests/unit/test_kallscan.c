@@ -201,28 +201,10 @@ static void found_and_loads(enum layout lay)
 	free(im.buf);
 }
 
-static void test_up_to_6_1(void **s)
+/* state: the enum layout to build */
+static void test_layout(void **state)
 {
-	(void)s;
-	found_and_loads(UP_TO_6_1);
-}
-
-static void test_up_to_6_1_seqs(void **s)
-{
-	(void)s;
-	found_and_loads(UP_TO_6_1_SEQS);
-}
-
-static void test_from_6_2(void **s)
-{
-	(void)s;
-	found_and_loads(FROM_6_2);
-}
-
-static void test_addresses(void **s)
-{
-	(void)s;
-	found_and_loads(ADDRESSES);
+	found_and_loads(*(const enum layout *)*state);
 }
 
 static void not_found(struct image *im, uint64_t hi)
@@ -304,13 +286,10 @@ static void test_nothing_readable(void **s)
 static void test_corpus(void **state)
 {
 	const struct corpus_case *c = *state;
-	struct vmr_dump *d = NULL;
-	struct vmr_kernel *k = NULL;
-	struct vmr_error *err = vmr_dump_open(c->path, &d);
-	if (!err)
-		err = vmr_kernel_open(d, NULL, &k);
-	if (err)
-		fail_msg("%s: %s", c->path, vmr_error_message(err));
+	struct vmr_dump *d;
+	struct vmr_kernel *k;
+	corpus_open(c, &d, &k);
+	struct vmr_error *err;
 	struct vmr_kallsyms_addrs want = { 0 };
 	uint64_t stext;
 	const struct vmr_vmcoreinfo *vi = k->vmcoreinfo;
@@ -360,11 +339,12 @@ out:
 
 int main(void)
 {
+	static enum layout layouts[] = { UP_TO_6_1, UP_TO_6_1_SEQS, FROM_6_2, ADDRESSES };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_up_to_6_1),
-		cmocka_unit_test(test_up_to_6_1_seqs),
-		cmocka_unit_test(test_from_6_2),
-		cmocka_unit_test(test_addresses),
+		cmocka_unit_test_prestate(test_layout, &layouts[0]),
+		cmocka_unit_test_prestate(test_layout, &layouts[1]),
+		cmocka_unit_test_prestate(test_layout, &layouts[2]),
+		cmocka_unit_test_prestate(test_layout, &layouts[3]),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_nothing_readable),
 	};

@@ -120,14 +120,9 @@ static void test_owners(void **state)
 	uint64_t page_offset_base = 0;
 	assert_true(get_hex(json, json + strlen(json), "page_offset_base", &page_offset_base));
 
-	struct vmr_dump *d = NULL;
-	struct vmr_error *err = vmr_dump_open(c->path, &d);
-	if (err)
-		fail_msg("%s", vmr_error_message(err));
-	struct vmr_kernel *k = NULL;
-	err = vmr_kernel_open(d, c->vmlinux[0] ? c->vmlinux : NULL, &k);
-	if (err)
-		fail_msg("%s: %s", c->test_name, vmr_error_message(err));
+	struct vmr_dump *d;
+	struct vmr_kernel *k;
+	corpus_open(c, &d, &k);
 
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

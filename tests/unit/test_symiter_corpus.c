@@ -87,13 +87,10 @@ static bool module_sym(const struct vmr_symbol *s, void *ctx)
 static void test_set(void **state)
 {
 	const struct corpus_case *c = *state;
-	struct vmr_dump *d = NULL;
-	struct vmr_kernel *k = NULL;
-	struct vmr_error *err = vmr_dump_open(c->path, &d);
-	if (!err)
-		err = vmr_kernel_open(d, NULL, &k);
-	if (err)
-		fail_msg("%s: %s", c->path, vmr_error_message(err));
+	struct vmr_dump *d;
+	struct vmr_kernel *k;
+	corpus_open(c, &d, &k);
+	struct vmr_error *err;
 	struct walk kw = { .k = k }, mw = { .k = k };
 	err = vmr_kernel_symbols(k, kernel_sym, &kw);
 	if (err) {
