@@ -27,7 +27,7 @@
 #include "dwarf/kallsyms.h"
 
 /** Most bytes read below the upper bound while looking. */
-#define VMR_KALLSCAN_MAX_BYTES (48u << 20)
+#define VMR_KALLSCAN_MAX_BYTES (64u << 20)
 /** Most candidate table sets one scan gives (see vmr_kallsyms_scan()). */
 #define VMR_KALLSCAN_MAX_CAND 3
 

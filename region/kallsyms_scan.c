@@ -14,13 +14,11 @@
 #include "dwarf/kallscan.h"
 #include "dwarf/kallsyms.h"
 
-/* Without any SYMBOL() past _stext the image is searched this far. */
-#define IMAGE_SEARCH_SPAN (64ull << 20)
 
 /*
  * The range to search: from _stext to the lowest VMCOREINFO symbol above
  * it (init_uts_ns, swapper_pg_dir, vmap_area_list, prb ... are data, and
- * .rodata ends before the data), at most IMAGE_SEARCH_SPAN.  @p text is
+ * .rodata ends before the data), at most VMR_KALLSCAN_MAX_BYTES.  @p text is
  * where _stext must be.
  */
 static bool search_range(struct vmr_kernel *k, uint64_t *lo, uint64_t *hi, uint64_t *text)
@@ -35,7 +33,7 @@ static bool search_range(struct vmr_kernel *k, uint64_t *lo, uint64_t *hi, uint6
 	if (*text < VMR_START_KERNEL_MAP)
 		return false;
 	*lo = *text;
-	*hi = *text + IMAGE_SEARCH_SPAN < *text ? UINT64_MAX : *text + IMAGE_SEARCH_SPAN;
+	*hi = *text + VMR_KALLSCAN_MAX_BYTES < *text ? UINT64_MAX : *text + VMR_KALLSCAN_MAX_BYTES;
 	const char *key, *value;
 	for (size_t i = 0; k->vmcoreinfo && vmr_vmcoreinfo_entry(k->vmcoreinfo, i, &key, &value);
 	     i++) {
