@@ -526,21 +526,29 @@ bool vmr_owner_find_slab(struct vmr_kernel *k, const struct vmr_addrinfo *info,
 	return true;
 }
 
-/* struct slab members (mm/slab.h, SLUB) and their sizes. */
+/* The slab view of a head page and the sizes of its members: struct slab
+ * (mm/slab.h, 5.17+), or before it the slab alternative of struct page's
+ * union (include/linux/mm_types.h [k5.10]: slab_list or next/pages/pobjects,
+ * slab_cache, freelist, s_mem or counters). */
 static const struct {
 	const char *member, *name;
 	uint64_t add, size;
 } slab_members[] = {
 	{ "__page_flags", "__page_flags", 0, 8 },
+	{ "flags", "flags", 0, 8 },
 	{ "slab_cache", "slab_cache", 0, 8 },
 	{ "slab_list", "slab_list.next", 0, 8 },
 	{ "slab_list", "slab_list.prev", 8, 8 },
 	{ "next", "next", 0, 8 },
 	{ "slabs", "slabs", 0, 4 },
+	{ "pages", "pages", 0, 4 },
+	{ "pobjects", "pobjects", 0, 4 },
 	{ "freelist", "freelist", 0, 8 },
+	{ "s_mem", "s_mem", 0, 8 },
 	{ "counters", "counters", 0, 8 },
 	{ "__page_type", "__page_type", 0, 4 },
 	{ "__page_refcount", "__page_refcount", 0, 4 },
+	{ "_refcount", "_refcount", 0, 4 },
 	{ "obj_exts", "obj_exts", 0, 8 },
 	{ "memcg_data", "memcg_data", 0, 8 },
 };
@@ -553,10 +561,12 @@ bool vmr_slab_struct_field(struct vmr_kernel *k, uint64_t pfn, uint64_t off, cha
 		return false;
 	if (!si->slab_fields_tried) {
 		si->slab_fields_tried = true;
-		if (vmr_kernel_has_member(k, "slab", "slab_cache")) {
+		const char *st = vmr_kernel_has_member(k, "slab", "slab_cache") ? "slab"
+				 : vmr_kernel_has_member(k, "page", "slab_cache") ? "page" : NULL;
+		if (st) {
 			for (size_t i = 0; i < sizeof(slab_members) / sizeof(slab_members[0]); i++) {
 				uint64_t o;
-				if (!member(k, "slab", slab_members[i].member, &o) ||
+				if (!member(k, st, slab_members[i].member, &o) ||
 				    si->nslab_fields >= VMR_PAGE_MAX_FIELDS ||
 				    o + slab_members[i].add + slab_members[i].size > si->l.page_size)
 					continue;
