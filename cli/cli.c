@@ -40,6 +40,7 @@ int cli_open(const struct cli_common *opt, struct cli_session *s)
 	struct vmr_error *err;
 	s->dump = NULL;
 	s->kernel = NULL;
+	s->warned = 0;
 	err = vmr_dump_open(opt->dump_path, &s->dump);
 	if (err)
 		return cli_fail(err);
@@ -58,11 +59,11 @@ void cli_close(struct cli_session *s)
 	vmr_dump_close(s->dump);
 }
 
-void cli_print_warnings(const struct cli_session *s)
+void cli_print_warnings(struct cli_session *s)
 {
 	const struct vmr_layout *l = vmr_kernel_layout(s->kernel);
-	for (unsigned i = 0; i < l->nwarnings; i++)
-		cli_warn("%s", l->warnings[i]);
+	for (; s->warned < l->nwarnings; s->warned++)
+		cli_warn("%s", l->warnings[s->warned]);
 }
 
 static bool parse_u64(const char *s, int base, uint64_t *out)

@@ -33,6 +33,7 @@ int cli_take_modules(int argc, char **argv, char **keep, int *nkeep, const char 
 struct cli_session {
 	struct vmr_dump *dump;
 	struct vmr_kernel *kernel;
+	unsigned warned;   /* layout warnings printed so far */
 };
 
 /** "vmregion: MESSAGE" on stderr. */
@@ -46,7 +47,7 @@ int cli_fail(struct vmr_error *err);
 int cli_open(const struct cli_common *opt, struct cli_session *s);
 void cli_close(struct cli_session *s);
 /** Print the layout warnings of @p s to stderr. */
-void cli_print_warnings(const struct cli_session *s);
+void cli_print_warnings(struct cli_session *s);
 
 /**
  * Parse an address: hex (0x... or bare hex digits), decimal with a 0d

@@ -101,6 +101,9 @@ int cmd_addr(int argc, char **argv)
 		json_end_array(&run.j);
 		json_finish(&run.j);
 	}
+	/* What the answers found wrong on the way (a walk stopped early ...). */
+	fflush(stdout);
+	cli_print_warnings(&s);
 	cli_close(&s);
 	return run.status;
 }

@@ -7,6 +7,7 @@
  */
 #include "region/kernel-priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,15 +49,19 @@ static bool search_range(struct vmr_kernel *k, uint64_t *lo, uint64_t *hi, uint6
 	return true;
 }
 
-bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out)
+bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out, char *why,
+			      size_t whylen)
 {
 	uint64_t lo, hi, text;
-	if (!search_range(k, &lo, &hi, &text))
+	if (!search_range(k, &lo, &hi, &text)) {
+		snprintf(why, whylen, "neither _stext nor the slide is known");
 		return false;
+	}
 	struct vmr_kallsyms_addrs cand[VMR_KALLSCAN_MAX_CAND];
 	size_t n;
 	struct vmr_error *err = vmr_kallsyms_scan(vmr_kernel_read_cb, k, lo, hi, cand, &n);
 	if (err) {
+		snprintf(why, whylen, "%s", vmr_error_message(err));
 		vmr_error_free(err);
 		return false;
 	}
@@ -73,5 +78,7 @@ bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out)
 		}
 		vmr_kallsyms_free(ks);
 	}
+	snprintf(why, whylen, "%zu table set(s) found, none with _stext at 0x%llx", n,
+		 (unsigned long long)text);
 	return false;
 }

@@ -74,8 +74,10 @@ bool vmr_vmalloc_from_vmap_list(struct vmr_kernel *k, uint64_t *out);
 /**
  * kallsyms found in the image by its shape (region/kallsyms_scan.c), for
  * kernels whose VMCOREINFO does not name it; kept only if it puts _stext
- * where VMCOREINFO or the slide does.  @return false if not found.
+ * where VMCOREINFO or the slide does.  @return false if not found (@p why
+ * says why).
  */
-bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out);
+bool vmr_kernel_scan_kallsyms(struct vmr_kernel *k, struct vmr_kallsyms **out, char *why,
+			      size_t whylen);
 
 #endif

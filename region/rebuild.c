@@ -685,14 +685,11 @@ static void load_kallsyms(struct vmr_kernel *k)
 		/* VMCOREINFO names the tables since 6.0 (§3.2): before, they
 		 * are looked for in the image.  Without them an address gets no
 		 * symbol, which on 6.x is worth saying once. */
-		if (!k->vmlinux && vmr_kernel_scan_kallsyms(k, &k->kallsyms))
+		char why[120];
+		if (k->vmlinux || vmr_kernel_scan_kallsyms(k, &k->kallsyms, why, sizeof(why)))
 			return;
-		unsigned major = 0;
-		if (!k->vmlinux && k->vmcoreinfo && sscanf(k->release, "%u.", &major) == 1 &&
-		    major >= 6)
-			vmr_layout_warn(&k->layout, "VMCOREINFO of kernel %s names no kallsyms "
-					"tables: addresses get no symbols (give the vmlinux "
-					"with -k)", k->release);
+		vmr_layout_warn(&k->layout, "no kallsyms tables (VMCOREINFO names none; in the "
+				"image: %.60s): no symbols without -k", why);
 		return;
 	}
 	if (!(vi_symbol(k, "kallsyms_offsets", &a.offsets) &&

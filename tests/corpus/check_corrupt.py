@@ -38,7 +38,7 @@ REQUIRED_WARNING = {
     # x86_64-layout.md §2.4(d)5: un-randomized bases are a guess once the
     # kernel image is slid (region/rebuild.c warns); without a slide the
     # bases are right, but symbols are lost, which is said too.
-    "vmcoreinfo-no-symbols": ("un-randomized default assumed", "names no kallsyms tables"),
+    "vmcoreinfo-no-symbols": ("un-randomized default assumed", "no kallsyms tables"),
 }
 # Cases that must answer exactly as the intact dump: a VMCOREINFO as kernels
 # before 6.0 write it (no kallsyms keys) still gives every symbol and base,

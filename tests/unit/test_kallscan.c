@@ -324,7 +324,9 @@ static void test_corpus(void **state)
 	if (err)
 		fail_msg("%s: %s", c->test_name, vmr_error_message(err));
 	struct vmr_kallsyms *ks = NULL;
-	assert_true(vmr_kernel_scan_kallsyms(k, &ks));
+	char why[120];
+	if (!vmr_kernel_scan_kallsyms(k, &ks, why, sizeof(why)))
+		fail_msg("%s: kallsyms not found: %s", c->test_name, why);
 	assert_int_equal(vmr_kallsyms_count(ks), vmr_kallsyms_count(k->kallsyms));
 	uint64_t b;
 	assert_true(vmr_kallsyms_lookup(ks, "jiffies", &b, NULL));
