@@ -98,6 +98,18 @@ static size_t names(unsigned char *p, uint32_t *markers)
 	return pos;
 }
 
+/* kallsyms_offsets and kallsyms_relative_base (= _text) at @p pos. */
+static size_t put_offsets(unsigned char *b, size_t pos, struct vmr_kallsyms_addrs *w)
+{
+	w->offsets = VBASE + pos;
+	for (size_t i = 0; i < NSYMS; i++)
+		put32(b + pos + 4 * i, (uint32_t)(sym_addr(i) - TEXT));
+	pos = align8(pos + 4 * NSYMS);
+	w->relative_base = VBASE + pos;
+	put64(b + pos, TEXT);
+	return pos + 8;
+}
+
 static void build(struct image *im, enum layout lay)
 {
 	size_t cap = 2 * JUNK + NSYMS * 32 + 0x4000;
@@ -113,13 +125,7 @@ static void build(struct image *im, enum layout lay)
 	uint32_t markers[8];
 
 	if (lay == UP_TO_6_1 || lay == UP_TO_6_1_SEQS) {
-		w->offsets = VBASE + pos;
-		for (size_t i = 0; i < NSYMS; i++)
-			put32(b + pos + 4 * i, (uint32_t)(sym_addr(i) - TEXT));
-		pos = align8(pos + 4 * NSYMS);
-		w->relative_base = VBASE + pos;
-		put64(b + pos, TEXT);
-		pos += 8;
+		pos = put_offsets(b, pos, w);
 	} else if (lay == ADDRESSES) {
 		w->addresses = VBASE + pos;
 		for (size_t i = 0; i < NSYMS; i++)
@@ -154,13 +160,7 @@ static void build(struct image *im, enum layout lay)
 	memcpy(b + pos, index, sizeof(index));
 	pos += sizeof(index);
 	if (lay == FROM_6_2) {
-		w->offsets = VBASE + pos;
-		for (size_t i = 0; i < NSYMS; i++)
-			put32(b + pos + 4 * i, (uint32_t)(sym_addr(i) - TEXT));
-		pos = align8(pos + 4 * NSYMS);
-		w->relative_base = VBASE + pos;
-		put64(b + pos, TEXT);
-		pos += 8;
+		pos = put_offsets(b, pos, w);
 	}
 	im->len = pos + JUNK;
 	assert_true(im->len <= cap);
