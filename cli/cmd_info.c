@@ -87,6 +87,8 @@ void info_print_text(FILE *out, const struct cli_common *opt, struct cli_session
 	       bid ? bid : "unknown", opt->vmlinux ? opt->vmlinux : "none");
 	const char *vio = vmr_kernel_vmcoreinfo_origin(s->kernel);
 	fprintf(out, "%-12s %s\n", "vmcoreinfo", vio ? vio : "none (layout from registers and page tables)");
+	const char *syms = vmr_kernel_symbols_origin(s->kernel);
+	fprintf(out, "%-12s %s\n", "symbols", syms ? syms : "none (no vmlinux, no kallsyms found)");
 	for (size_t i = 0; i < sizeof(main_values) / sizeof(main_values[0]); i++) {
 		const struct vmr_value *v = value_at(l, main_values[i].offset);
 		source_text(v, src, sizeof(src));
@@ -138,6 +140,8 @@ static void print_json(const struct cli_common *opt, struct cli_session *s)
 		json_kv_string(&j, "build_id", vmr_kernel_build_id(s->kernel));
 	if (vmr_kernel_vmcoreinfo_origin(s->kernel))
 		json_kv_string(&j, "vmcoreinfo", vmr_kernel_vmcoreinfo_origin(s->kernel));
+	if (vmr_kernel_symbols_origin(s->kernel))
+		json_kv_string(&j, "symbols", vmr_kernel_symbols_origin(s->kernel));
 	json_key(&j, "vmlinux");
 	if (opt->vmlinux)
 		json_string(&j, opt->vmlinux);

@@ -24,6 +24,8 @@ struct vmr_kernel {
 	struct vmr_vmlinux *vmlinux;        /* owned; NULL without -k */
 	struct vmr_kallsyms *kallsyms;      /* owned; loaded on first use */
 	bool kallsyms_tried;
+	bool kallsyms_scanned;              /* its tables found by shape (kallsyms_scan.c) */
+	char symbols_origin[96];            /* vmr_kernel_symbols_origin() */
 	struct vmr_btf *mem_btf;            /* BTF from the dump's memory, lazily */
 	void *mem_btf_data;
 	bool mem_btf_tried;

@@ -7,6 +7,7 @@
 #include "region/kernel-priv.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +246,20 @@ const char *vmr_kernel_vmcoreinfo_origin(const struct vmr_kernel *k)
 	if (!k->vmcoreinfo)
 		return NULL;
 	return k->vmcoreinfo_source == VMR_SRC_VMCOREINFO_MEM ? k->vmcoreinfo_where : "note";
+}
+
+const char *vmr_kernel_symbols_origin(struct vmr_kernel *k)
+{
+	if (k->vmlinux)
+		return "vmlinux";
+	uint64_t addr;
+	(void)vmr_kernel_find_symbol(k, "_stext", &addr, NULL); /* loads kallsyms */
+	if (!k->kallsyms)
+		return NULL;
+	snprintf(k->symbols_origin, sizeof(k->symbols_origin),
+		 "kallsyms in the dump, %zu symbols (tables %s)", vmr_kallsyms_count(k->kallsyms),
+		 k->kallsyms_scanned ? "found by their shape" : "named by VMCOREINFO");
+	return k->symbols_origin;
 }
 
 const char *vmr_kernel_release(const struct vmr_kernel *k)

@@ -686,8 +686,12 @@ static void load_kallsyms(struct vmr_kernel *k)
 		 * are looked for in the image.  Without them an address gets no
 		 * symbol, which on 6.x is worth saying once. */
 		char why[120];
-		if (k->vmlinux || vmr_kernel_scan_kallsyms(k, &k->kallsyms, why, sizeof(why)))
+		if (k->vmlinux)
 			return;
+		if (vmr_kernel_scan_kallsyms(k, &k->kallsyms, why, sizeof(why))) {
+			k->kallsyms_scanned = true;
+			return;
+		}
 		vmr_layout_warn(&k->layout, "no kallsyms tables (VMCOREINFO names none; in the "
 				"image: %.60s): no symbols without -k", why);
 		return;

@@ -48,6 +48,13 @@ VMR_API const struct vmr_vmcoreinfo *vmr_kernel_vmcoreinfo(const struct vmr_kern
  * copy at phys 0x..." (found in the dump's memory), or NULL if there is none.
  */
 VMR_API const char *vmr_kernel_vmcoreinfo_origin(const struct vmr_kernel *k);
+/**
+ * Where the kernel's symbols come from: "vmlinux", "kallsyms in the dump,
+ * N symbols (tables named by VMCOREINFO)" or "(tables found by their
+ * shape)" for kernels before 6.0; NULL when there are none.  Loads kallsyms
+ * if that was not done yet.
+ */
+VMR_API const char *vmr_kernel_symbols_origin(struct vmr_kernel *k);
 /** @return OSRELEASE, or NULL if unknown. */
 VMR_API const char *vmr_kernel_release(const struct vmr_kernel *k);
 /** @return the kernel's GNU build-id in hex, or NULL if unknown. */

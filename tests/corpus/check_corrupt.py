@@ -70,6 +70,7 @@ def answer(cmd, stdout, path):
             return stdout
         d.pop("warnings", None)
         d.get("dump", {}).pop("path", None)
+        d.get("kernel", {}).pop("symbols", None)  # how they were found, a source too
         return values(d)
     return stdout.replace(path.encode(), b"DUMP")
 
