@@ -12,9 +12,10 @@ const char cmd_info_usage[] =
 	"usage: vmregion info [--json] DUMP [-k VMLINUX]\n"
 	"\n"
 	"Rebuild the kernel's x86_64 address-space layout of the boot that DUMP\n"
-	"comes from: paging levels, KASLR slide, phys_base, page_offset_base,\n"
-	"vmalloc_base, vmemmap_base (each with where it came from) and every\n"
-	"region of the kernel's memory map with this dump's bounds.\n"
+	"comes from: where VMCOREINFO and the symbols came from, paging levels,\n"
+	"KASLR slide, phys_base, page_offset_base, vmalloc_base, vmemmap_base\n"
+	"(each with where it came from) and every region of the kernel's memory\n"
+	"map with this dump's bounds.\n"
 	"\n"
 	"  --json          one JSON document on stdout\n"
 	"  -k, --vmlinux   the matching vmlinux (optional; build-id must match)\n";
