@@ -12,7 +12,7 @@
  */
 #include "unwind/orc-priv.h"
 
-#include <string.h>
+#include "common/bytes.h"
 
 #define PT_REGS_SIZE (VMR_ORC_NREGS * 8)
 
@@ -22,7 +22,7 @@ static bool rd(const struct vmr_orc_ops *ops, uint64_t addr, uint64_t *words, si
 	if (n * 8 > sizeof(b) || !ops->read(ops->ctx, addr, b, n * 8))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		memcpy(&words[i], b + 8 * i, 8); /* x86_64: little-endian host */
+		words[i] = vmr_le64(b + 8 * i);
 	return true;
 }
 
