@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "dwarf/btf.h"
 #include "dwarf/dwarfload.h"
 #include "dwarf/fnindex.h"
@@ -196,14 +197,11 @@ static void cache_put(struct vmr_dwinfo *dw, enum cache_kind kind, const char *k
 {
 	if (dw->ncache >= DW_MAX_CACHE)
 		return;
-	if (dw->ncache == dw->capcache) {
-		size_t cap = dw->capcache ? 2 * dw->capcache : 32;
-		struct cache_ent *n = realloc(dw->cache, cap * sizeof(*n));
-		if (!n)
-			return; /* a cache miss is only slower */
-		dw->cache = n;
-		dw->capcache = cap;
-	}
+	struct cache_ent *grown = vmr_grow(dw->cache, dw->ncache, &dw->capcache,
+					   sizeof(*grown), 32);
+	if (!grown)
+		return; /* a cache miss is only slower */
+	dw->cache = grown;
 	char *k = malloc(keylen);
 	if (!k)
 		return;

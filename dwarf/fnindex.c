@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "common/sort.h"
 
 /** Deepest nesting of scopes followed inside one function. */
@@ -72,15 +73,12 @@ static bool index_unit(Dwarf_Die *cudie, struct unit_fns *u)
 		while ((off = dwarf_ranges(&die, off, &base, &lo, &hi)) > 0) {
 			if (hi <= lo)
 				continue;
-			if (u->n == cap) {
-				if (cap >= FN_MAX_RANGES)
-					return false;
-				cap = cap ? 2 * cap : 256;
-				struct fn_range *r = realloc(u->r, cap * sizeof(*r));
-				if (!r)
-					return false;
-				u->r = r;
-			}
+			if (u->n == cap && cap >= FN_MAX_RANGES)
+				return false;
+			struct fn_range *r = vmr_grow(u->r, u->n, &cap, sizeof(*r), 256);
+			if (!r)
+				return false;
+			u->r = r;
 			u->r[u->n++] = (struct fn_range){ lo, hi, dwarf_dieoffset(&die) };
 		}
 	} while (dwarf_siblingof(&die, &die) == 0);
@@ -102,16 +100,12 @@ static struct unit_fns *unit(struct vmr_fnindex *x, Dwarf_Die *cudie)
 	}
 	if (lo < x->n && x->units[lo].cu == cu)
 		return &x->units[lo];
-	if (x->n == x->cap) {
-		if (x->cap >= FN_MAX_UNITS)
-			return NULL;
-		size_t cap = x->cap ? 2 * x->cap : 64;
-		struct unit_fns *u = realloc(x->units, cap * sizeof(*u));
-		if (!u)
-			return NULL;
-		x->units = u;
-		x->cap = cap;
-	}
+	if (x->n == x->cap && x->cap >= FN_MAX_UNITS)
+		return NULL;
+	struct unit_fns *grown = vmr_grow(x->units, x->n, &x->cap, sizeof(*grown), 64);
+	if (!grown)
+		return NULL;
+	x->units = grown;
 	struct unit_fns nu = { .cu = cu };
 	if (!index_unit(cudie, &nu)) {
 		free(nu.r);

@@ -18,6 +18,7 @@
 #include <vmregion/owner.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/file.h"
 #include "common/sort.h"
 
@@ -312,14 +313,10 @@ struct symlist {
 static bool collect(const struct vmr_symbol *sym, void *ctx)
 {
 	struct symlist *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 1024;
-		struct vmr_symbol *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return false;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct vmr_symbol *grown = vmr_grow(l->v, l->n, &l->cap, sizeof(*grown), 1024);
+	if (!grown)
+		return false;
+	l->v = grown;
 	l->v[l->n++] = *sym;
 	return true;
 }

@@ -8,7 +8,6 @@
 #include "region/kernel-priv.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -38,12 +37,16 @@ static bool search_range(struct vmr_kernel *k, uint64_t *lo, uint64_t *hi, uint6
 	const char *key, *value;
 	for (size_t i = 0; k->vmcoreinfo && vmr_vmcoreinfo_entry(k->vmcoreinfo, i, &key, &value);
 	     i++) {
-		char *end;
-		/* (The tables themselves, when named, are .rodata.) */
-		if (strncmp(key, "SYMBOL(", 7) || !strncmp(key + 7, "kallsyms_", 9))
+		/* SYMBOL(name): its value through the parser's own getter.  (The
+		 * tables themselves, when named, are .rodata.) */
+		char name[64];
+		size_t n = strlen(key);
+		if (strncmp(key, "SYMBOL(", 7) || !strncmp(key + 7, "kallsyms_", 9) ||
+		    key[n - 1] != ')' || n - 8 >= sizeof(name))
 			continue;
-		v = strtoull(value, &end, 16);
-		if (end != value && !*end && v > *lo + 4096 && v < *hi)
+		memcpy(name, key + 7, n - 8);
+		name[n - 8] = 0;
+		if (vmr_vmcoreinfo_symbol(k->vmcoreinfo, name, &v) && v > *lo + 4096 && v < *hi)
 			*hi = v;
 	}
 	return true;

@@ -107,3 +107,11 @@ enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_st
 	*s = n;
 	return VMR_ORC_OK;
 }
+
+enum vmr_orc_status vmr_kernel_unwind_step(const struct vmr_orc_ops *ops,
+					   struct vmr_orc_state *s, bool frame_pointers,
+					   uint64_t stack_top, char *why, size_t whylen)
+{
+	return frame_pointers ? vmr_fp_step(ops, s, stack_top, why, whylen)
+			      : vmr_orc_step(ops, s, why, whylen);
+}

@@ -225,6 +225,15 @@ void vmr_orc_say(char *why, size_t len, const char *fmt, ...)
 enum vmr_orc_status vmr_fp_step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
 				uint64_t stack_top, char *why, size_t whylen);
 
+/**
+ * One step of the kernel's own unwinder: vmr_fp_step() for a kernel built
+ * without ORC (@p frame_pointers), else vmr_orc_step() (@p stack_top
+ * unused) — for the library and the gdb JIT reader alike.
+ */
+enum vmr_orc_status vmr_kernel_unwind_step(const struct vmr_orc_ops *ops,
+					   struct vmr_orc_state *s, bool frame_pointers,
+					   uint64_t stack_top, char *why, size_t whylen);
+
 /** Where a walk is: the stack of the last frame and the stacks it left. */
 struct vmr_orc_stacks {
 	bool known;                 /**< cur is a known stack */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "dwarf/vmlinux.h"
 #include "owner/modules_orc.h"
 #include "owner/owner-priv.h"
@@ -265,14 +266,11 @@ static struct vmr_orc_table *module_table(struct vmr_unwinder *uw, uint64_t ip)
 struct vmr_orc_table *vmr_unwinder_add_module(struct vmr_unwinder *uw,
 					      const struct vmr_module_orc *mo)
 {
-	if (uw->nmods == uw->cap) {
-		size_t cap = uw->cap ? 2 * uw->cap : 8;
-		void *p = realloc(uw->mods, cap * sizeof(*uw->mods));
-		if (!p)
-			return NULL;
-		uw->mods = p;
-		uw->cap = cap;
-	}
+	struct vmr_unwinder_mod *grown = vmr_grow(uw->mods, uw->nmods, &uw->cap,
+						  sizeof(*grown), 8);
+	if (!grown)
+		return NULL;
+	uw->mods = grown;
 	struct vmr_unwinder_mod *m = &uw->mods[uw->nmods++];
 	memset(m, 0, sizeof(*m));
 	m->lo = mo->text_lo;
@@ -439,10 +437,9 @@ bool vmr_unwind_next(struct vmr_unwind *u, struct vmr_frame *out)
 	}
 	uint64_t prev_sp = u->s.sp;
 	if (u->n) {
-		enum vmr_orc_status st =
-			u->uw->fp ? vmr_fp_step(&u->ops, &u->s, u->stacks.known ? u->stacks.hi : 0,
-						u->why, sizeof(u->why))
-				  : vmr_orc_step(&u->ops, &u->s, u->why, sizeof(u->why));
+		enum vmr_orc_status st = vmr_kernel_unwind_step(
+			&u->ops, &u->s, u->uw->fp, u->stacks.known ? u->stacks.hi : 0, u->why,
+			sizeof(u->why));
 		if (st != VMR_ORC_OK) {
 			u->done = true;
 			u->clean = st == VMR_ORC_END;

@@ -334,12 +334,10 @@ static uint64_t stack_top(uint64_t sp)
 	return (sp | (R.thread_size - 1)) + 1;
 }
 
-/* One step of the kernel's unwinder: ORC, or frame pointers without it. */
 static enum vmr_orc_status step(const struct vmr_orc_ops *ops, struct vmr_orc_state *s,
 				char *why, size_t whylen)
 {
-	return R.fp ? vmr_fp_step(ops, s, stack_top(s->sp), why, whylen)
-		    : vmr_orc_step(ops, s, why, whylen);
+	return vmr_kernel_unwind_step(ops, s, R.fp, R.fp ? stack_top(s->sp) : 0, why, whylen);
 }
 
 static enum gdb_status do_unwind(struct gdb_reader_funcs *self, struct gdb_unwind_callbacks *cb)
