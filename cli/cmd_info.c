@@ -141,8 +141,9 @@ static void print_json(const struct cli_common *opt, struct cli_session *s)
 		json_kv_string(&j, "build_id", vmr_kernel_build_id(s->kernel));
 	if (vmr_kernel_vmcoreinfo_origin(s->kernel))
 		json_kv_string(&j, "vmcoreinfo", vmr_kernel_vmcoreinfo_origin(s->kernel));
-	if (vmr_kernel_symbols_origin(s->kernel))
-		json_kv_string(&j, "symbols", vmr_kernel_symbols_origin(s->kernel));
+	const char *syms = vmr_kernel_symbols_origin(s->kernel);
+	if (syms)
+		json_kv_string(&j, "symbols", syms);
 	json_key(&j, "vmlinux");
 	if (opt->vmlinux)
 		json_string(&j, opt->vmlinux);
